@@ -1,0 +1,66 @@
+"""The ``negotiation-sim`` command line: thin over the library.
+
+Each sub-command lives in its own module with a ``register(subparsers)`` function;
+bad input prints one line (file, key, what is allowed) and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..errors import ScenarioError, UsageError
+
+# Sub-command modules, in the order --help lists them.
+COMMANDS = ("run", "validate", "tactics", "sweep", "summarize", "tune", "sensitivity", "plot",
+            "dashboard")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="negotiation-sim",
+        description="Agent-based model of US-ROK cost-sharing (SMA) negotiations.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith(__name__):
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into head and the like
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def overrides_from(pairs: list[str] | None) -> dict[str, object]:
+    """``--set a.b=value`` pairs -> {dotted key: parsed value}."""
+    from ..scenario import parse_value
+
+    out: dict[str, object] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--set {pair}: expected dotted.key=value")
+        out[key.strip()] = parse_value(value.strip())
+    return out

@@ -1,0 +1,35 @@
+"""Engines: how many runs are looped. Every engine maps the same inputs to the same
+outcome table.
+
+``simulate_batch(scenario, overrides, seeds, engine=...)`` runs one negotiation per row:
+``overrides`` is a DataFrame whose columns are dotted scenario keys (one row per run,
+may have no columns), ``seeds`` the runs' integer seeds. It returns a DataFrame with
+``OUTCOME_FIELDS`` columns, one row per run, in input order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..scenario import Scenario
+from .mesa_engine import simulate_mesa
+
+ENGINES: dict[str, Callable[[Scenario, pd.DataFrame, np.ndarray], pd.DataFrame]] = {
+    "mesa": simulate_mesa,
+}
+
+
+def simulate_batch(scenario: Scenario, overrides: pd.DataFrame | None, seeds: np.ndarray,
+                   engine: str = "mesa") -> pd.DataFrame:
+    """Outcomes of one run per (overrides row, seed)."""
+    seeds = np.asarray(seeds, dtype=np.int64)
+    if overrides is None:
+        overrides = pd.DataFrame(index=range(len(seeds)))
+    if len(overrides) != len(seeds):
+        raise ValueError(f"{len(overrides)} override rows but {len(seeds)} seeds")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
+    return ENGINES[engine](scenario, overrides.reset_index(drop=True), seeds)

@@ -1,0 +1,247 @@
+"""The Mesa model: where time passes, one step per calendar month.
+
+Each month, in order: (1) events due fire (leader changes, shocks, furlough, walk-
+outs); (2) if a round is held, the protocol runs; (3) an initialled deal goes to both
+leaders, and a veto re-anchors the vetoing side's demand; (4) a month past expiry
+without a deal is a gap month and both sides bear its cost; (5) the month is recorded.
+The run ends at agreement or after the horizon month.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from . import draws, rules
+from .agents import Negotiator, Principal
+from .outcome import TRACE_FIELDS, Outcome
+from .scenario import Furlough, LeaderChange, Scenario, Shock, Walkout, flat_to_dotted, \
+    load_scenario
+
+
+def _resolve_scenario(scenario: Scenario | str | Path, params: dict[str, Any]) -> Scenario:
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if params:
+        scenario = scenario.with_overrides({flat_to_dotted(k): v for k, v in params.items()})
+    return scenario
+
+
+def _seed_from(rng: Any) -> int:
+    """An integer seed for the run's draws from whatever Mesa accepts as ``rng``."""
+    if rng is None:
+        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63 - 1))
+    if isinstance(rng, int | np.integer) and rng >= 0:
+        return int(rng)
+    raise ValueError(f"rng must be a non-negative integer seed, got {rng!r}")
+
+
+class SMAModel(mesa.Model):
+    """US and ROK negotiators bargaining over the SMA's first-year amount.
+
+    Parameters are plain keywords so ``mesa.batch_run`` can sweep them: ``scenario``
+    (a ``Scenario`` or a TOML path), ``rng`` (integer seed), ``collect`` (record the
+    per-month trace), and any scenario key by its flat name (``us_opening``,
+    ``us_tactic_beta``, ``rok_principal_veto_threshold``, ``events_2_probability``).
+    """
+
+    def __init__(self, scenario: Scenario | str | Path = "configs/sma11.toml", *,
+                 rng: Any = None, collect: bool = True, **params: Any) -> None:
+        if "seed" in params:  # older Mesa batch_run passes seed=
+            rng = params.pop("seed")
+        self.seed = _seed_from(rng)
+        super().__init__(rng=self.seed)
+        self.scenario = sc = _resolve_scenario(scenario, params)
+        self.collect = collect
+        self.u = draws.uniforms(self.seed, sc.n_months, sc.random_streams).tolist()
+
+        self.principals = {s: Principal(self, s, sc.side(s).principal) for s in ("us", "rok")}
+        self.negotiators = {s: Negotiator(self, sc.side(s), self.principals[s])
+                            for s in ("us", "rok")}
+        self.round_months = frozenset(sc.round_months)
+        self.leader_changes = [e for e in sc.events if isinstance(e, LeaderChange)]
+        self.walkout_events = [e for e in sc.events if isinstance(e, Walkout)]
+        self.furloughs = [e for e in sc.events if isinstance(e, Furlough)]
+        self.shocks = [e for e in sc.events if isinstance(e, Shock)]
+        self.shocks_fired: set[int] = set()
+
+        self.month_index = 0
+        self.us_proposes = sc.first_mover == "us"
+        self.agreed = False
+        self.agreement_month: int | None = None
+        self.amount = math.nan
+        self.rounds_held = self.walkouts = self.vetoes = self.tentative_deals = 0
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: f"rec_{name}" for name in TRACE_FIELDS}
+        )
+
+    # --- one month -------------------------------------------------------------
+
+    def step(self) -> None:
+        m = self.month_index
+        u = self.u[m]
+        notes: list[str] = []
+        self._fire_events(m, u, notes)
+        us, rok = self.negotiators["us"], self.negotiators["rok"]
+        b_us, b_rok = us.bottom_line, rok.bottom_line
+        x_us = x_rok = math.nan
+        held = m in self.round_months
+        if held:
+            self.rounds_held += 1
+            walked = self._walkout(m, u)
+            if walked:
+                self.walkouts += 1
+                notes.append(f"walkout_{walked}")
+            else:
+                x_us, x_rok = self._round(m, u, notes)
+        in_gap = not self.agreed and m > self.scenario.expiry
+        if in_gap:
+            us.bear_gap_month()
+            rok.bear_gap_month()
+        self._record(m, held, x_us, x_rok, b_us, b_rok, in_gap, notes)
+        self.month_index += 1
+        if self.agreed or self.month_index >= self.scenario.n_months:
+            self.running = False
+
+    def _fire_events(self, m: int, u: list[float], notes: list[str]) -> None:
+        for change in self.leader_changes:
+            if change.month == m:
+                self._change_leader(change, m)
+                notes.append(f"leader_{change.side}:{change.principal.label}")
+        for shock in self.shocks:
+            if shock.index in self.shocks_fired:
+                continue
+            due = shock.month == m if shock.month is not None else \
+                u[draws.STREAM_EVENTS + shock.index] < shock.probability
+            if due:
+                self.shocks_fired.add(shock.index)
+                self._apply_shock(shock)
+                notes.append(f"shock:{shock.target}")
+        gap_age = m - self.scenario.expiry - 1  # full gap months before this one
+        for furlough in self.furloughs:
+            active = gap_age >= furlough.after_gap_months
+            self.negotiators[furlough.side].gap_cost_factor = (
+                furlough.gap_cost_factor if active else 1.0)
+            if gap_age == furlough.after_gap_months:
+                notes.append(f"furlough_{furlough.side}")
+
+    def _change_leader(self, change: LeaderChange, m: int) -> None:
+        self.principals[change.side].adopt(change.principal)
+        negotiator = self.negotiators[change.side]
+        if change.bottom_line is not None:
+            negotiator.set_mandate(change.bottom_line)
+        if change.demand is not None:
+            negotiator.reanchor(change.demand, m)
+
+    def _apply_shock(self, shock: Shock) -> None:
+        side, key = shock.target.split(".")
+        negotiator, principal = self.negotiators[side], self.principals[side]
+        if key == "bottom_line":
+            negotiator.mandate = negotiator.mandate * shock.factor + shock.delta
+        elif key == "gap_cost":
+            negotiator.gap_cost = negotiator.gap_cost * shock.factor + shock.delta
+        elif key == "gap_sensitivity":
+            negotiator.gap_sensitivity = negotiator.gap_sensitivity * shock.factor + shock.delta
+        else:
+            principal.veto_threshold = principal.veto_threshold * shock.factor + shock.delta
+
+    def _walkout(self, m: int, u: list[float]) -> str | None:
+        """Side that walks out of this round, if any (scheduled first, then random)."""
+        for ev in self.walkout_events:
+            if ev.month == m or (ev.probability is not None
+                                 and u[draws.STREAM_EVENTS + ev.index] < ev.probability):
+                return ev.side
+        return None
+
+    def _round(self, m: int, u: list[float], notes: list[str]) -> tuple[float, float]:
+        us, rok = self.negotiators["us"], self.negotiators["rok"]
+        view_us = us.view(m, u[draws.STREAM_TACTIC["us"]])
+        view_rok = rok.view(m, u[draws.STREAM_TACTIC["rok"]])
+        x_us, x_rok = us.propose(view_us), rok.propose(view_rok)
+        us_accepts, rok_accepts = us.responds(view_us, x_rok), rok.responds(view_rok, x_us)
+        if self.scenario.protocol == "alternating":
+            deal, amount = rules.alternating(self.us_proposes, x_us, x_rok, us_accepts,
+                                             rok_accepts)
+            self.us_proposes = not self.us_proposes
+        else:
+            deal, amount = rules.simultaneous(self.scenario.settlement, x_us, x_rok,
+                                              us_accepts, rok_accepts)
+        us.observe(x_rok)
+        rok.observe(x_us)
+        if deal:
+            self._initialled(m, float(amount), u, notes)
+        return x_us, x_rok
+
+    def _initialled(self, m: int, amount: float, u: list[float], notes: list[str]) -> None:
+        """Both leaders review an initialled deal; a veto re-anchors that side."""
+        self.tentative_deals += 1
+        vetoing = [s for s, p in self.principals.items()
+                   if p.vetoes(amount, u[draws.STREAM_VETO[s]])]
+        if not vetoing:
+            self.agreed, self.agreement_month, self.amount = True, m, amount
+            notes.append("agreement")
+            return
+        notes.append("tentative_deal")
+        for s in vetoing:
+            self.vetoes += 1
+            principal = self.principals[s]
+            principal.threshold_known = True
+            self.negotiators[s].reanchor(principal.demand_after_veto(), m)
+            notes.append(f"veto_{s}")
+
+    def _record(self, m: int, held: bool, x_us: float, x_rok: float, b_us: float, b_rok: float,
+                in_gap: bool, notes: list[str]) -> None:
+        if not self.collect:
+            return
+        self.rec_month = self.scenario.month_label(m)
+        self.rec_round_held = held
+        self.rec_us_offer, self.rec_rok_offer = x_us, x_rok
+        self.rec_distance = x_us - x_rok
+        self.rec_us_bottom_line, self.rec_rok_bottom_line = b_us, b_rok
+        self.rec_in_gap = in_gap
+        self.rec_gap_months = max(0, m - self.scenario.expiry) if in_gap or self.agreed else 0
+        self.rec_us_leader = self.principals["us"].label
+        self.rec_rok_leader = self.principals["rok"].label
+        self.rec_events = ";".join(notes)
+        self.rec_agreed = self.agreed
+        self.datacollector.collect(self)
+
+    # --- results ----------------------------------------------------------------
+
+    def run(self) -> Outcome:
+        """Step to agreement or horizon; return the outcome."""
+        while self.running:
+            self.step()
+        return self.outcome()
+
+    def outcome(self) -> Outcome:
+        sc = self.scenario
+        last = self.month_index - 1
+        gap = int(rules.gap_months(self.agreed, self.agreement_month or 0, sc.expiry, last))
+        amount = self.amount if self.agreed else math.nan
+        return Outcome(
+            agreed=self.agreed,
+            agreement_month=sc.month_label(self.agreement_month) if self.agreed else None,
+            amount_krw_bn=amount,
+            amount_usd_m=amount * 1000.0 / sc.krw_per_usd,
+            increase_pct=float(rules.increase_pct(amount, sc.amount_in_force)),
+            gap_months=gap,
+            censored=not self.agreed,
+            rounds_held=self.rounds_held,
+            walkouts=self.walkouts,
+            vetoes=self.vetoes,
+            tentative_deals=self.tentative_deals,
+            term_years=sc.term_years,
+        )
+
+    def trace(self):  # -> pandas.DataFrame
+        """The per-month table from the DataCollector."""
+        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        return df.loc[:, list(TRACE_FIELDS)]

@@ -1,0 +1,78 @@
+"""The model's rules as pure functions on scalars or arrays of runs.
+
+Both engines call these: the Mesa model with one run's numbers, the array engine
+with a whole batch's. What differs between the engines is only how months and runs
+are looped; every formula and test lives here or in ``tactics``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def bottom_line(mandate: Any, sign: Any, sensitivity: Any, pressure: Any, pressure_at_mandate: Any,
+                threshold_known: Any, threshold: Any) -> Any:
+    """Current bottom line: the mandate moved toward concession by gap pressure.
+
+    The US (sign +1) accepts less, the ROK (sign -1) pays more, by ``sensitivity`` per
+    unit of gap cost borne since the mandate was set. Once a veto has revealed the
+    leader's threshold, the negotiator never goes past it.
+    """
+    moved = mandate - sign * sensitivity * (pressure - pressure_at_mandate)
+    clamped = sign * np.maximum(sign * moved, sign * threshold)
+    return np.where(threshold_known, clamped, moved)
+
+
+def alternating(us_proposes: Any, x_us: Any, x_rok: Any, us_accepts_rok: Any,
+                rok_accepts_us: Any) -> tuple[Any, Any]:
+    """One alternating-offers round: proposer offers, responder accepts or counters,
+    proposer accepts the counter or the round ends. Returns (deal, amount)."""
+    responder_accepts = np.where(us_proposes, rok_accepts_us, us_accepts_rok)
+    proposer_accepts = np.where(us_proposes, us_accepts_rok, rok_accepts_us)
+    proposal = np.where(us_proposes, x_us, x_rok)
+    counter = np.where(us_proposes, x_rok, x_us)
+    deal = responder_accepts | proposer_accepts
+    amount = np.where(responder_accepts, proposal, np.where(deal, counter, np.nan))
+    return deal, amount
+
+
+SETTLEMENTS = ("split", "us", "rok")
+
+
+def simultaneous(settlement: str, x_us: Any, x_rok: Any, us_accepts_rok: Any,
+                 rok_accepts_us: Any) -> tuple[Any, Any]:
+    """One simultaneous-offers round: settle when positions cross (US asks no more
+    than the ROK offers), at the settlement rule; else a side may accept the other's
+    offer. Returns (deal, amount)."""
+    crossed = x_us <= x_rok
+    if settlement == "split":
+        settled = 0.5 * (x_us + x_rok)
+    elif settlement == "us":
+        settled = x_us
+    else:
+        settled = x_rok
+    deal = crossed | us_accepts_rok | rok_accepts_us
+    accepted = np.where(us_accepts_rok, x_rok, x_us)
+    amount = np.where(crossed, settled, np.where(deal, accepted, np.nan))
+    return deal, amount
+
+
+def vetoes(sign: Any, amount: Any, threshold: Any, probability: Any, u: Any) -> Any:
+    """A leader vetoes a deal on the wrong side of its threshold (US below, ROK above)
+    with the given probability. NaN threshold: never vetoes."""
+    past = sign * (threshold - amount) > 0
+    return past & (u < probability)
+
+
+def gap_months(agreed: Any, agreement_month: Any, expiry: Any, last_month: Any) -> Any:
+    """Months after expiry without a new agreement: up to and including the agreement
+    month, or (censored) to the horizon."""
+    end = np.where(agreed, agreement_month, last_month)
+    return np.maximum(0, end - expiry)
+
+
+def increase_pct(amount: Any, amount_in_force: Any) -> Any:
+    """First-year change against the last amount in force, in percent."""
+    return 100.0 * (amount / amount_in_force - 1.0)

@@ -1,0 +1,39 @@
+"""Concession tactics (offering) and acceptance rules, each in one registry.
+
+>>> from negotiation_sim.tactics import OFFERING, select
+>>> select(OFFERING, stochastic=True)
+['random_tit_for_tat']
+"""
+
+from .acceptance import Acceptance
+from .base import HISTORY, Classifier, Component, NegotiationView, Param, select
+from .offering import Offering
+
+OFFERING = Offering.registry
+ACCEPTANCE = Acceptance.registry
+
+
+def make_offering(name: str, **params: object) -> Offering:
+    """Build an offering tactic by registry name."""
+    return OFFERING[name](**params)  # type: ignore[return-value]
+
+
+def make_acceptance(name: str, **params: object) -> Acceptance:
+    """Build an acceptance rule by registry name."""
+    return ACCEPTANCE[name](**params)  # type: ignore[return-value]
+
+
+__all__ = [
+    "ACCEPTANCE",
+    "HISTORY",
+    "OFFERING",
+    "Acceptance",
+    "Classifier",
+    "Component",
+    "NegotiationView",
+    "Offering",
+    "Param",
+    "make_acceptance",
+    "make_offering",
+    "select",
+]

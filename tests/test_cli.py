@@ -1,0 +1,61 @@
+"""The command line end to end: JSON keys, files written and read back, --help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from negotiation_sim.cli import main
+
+from .conftest import CONFIGS
+
+JSON_KEYS = {"agreed", "agreement_month", "amount_krw_bn", "increase_pct", "gap_months",
+             "rounds_held", "walkouts", "vetoes"}
+
+
+def test_run_json_prints_the_outcome_keys(capsys):
+    assert main(["run", str(CONFIGS / "sma11.toml"), "--json", "--seed", "0"]) == 0
+    outcome = json.loads(capsys.readouterr().out)
+    assert JSON_KEYS <= set(outcome)
+    assert outcome["agreed"] is True and outcome["agreement_month"] == "2021-02"
+
+
+def test_run_out_writes_tables_that_read_back(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(CONFIGS / "sma11.toml"), "--seed", "4", "--out", str(out),
+                 "--set", "us.opening=4600"]) == 0
+    csv = pd.read_csv(out / "trace.csv", keep_default_na=False, na_values=[""])
+    parquet = pd.read_parquet(out / "trace.parquet")
+    assert len(csv) == len(parquet) > 10
+    pd.testing.assert_series_equal(csv.us_offer, parquet.us_offer)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 4 and manifest["overrides"] == {"us.opening": 4600}
+    assert manifest["resolved_config"]["us"]["opening"] == 4600
+    assert "mesa" in manifest["versions"]
+    outcome = json.loads((out / "outcome.json").read_text())
+    assert outcome["gap_months"] == parquet.gap_months.iloc[-1]
+    assert not list(out.glob(".*tmp"))  # no temporary files left behind
+
+
+def test_plain_output_has_outcome_and_months(capsys):
+    assert main(["run", str(CONFIGS / "teaching.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "agreement month" in out and "2024-09" in out and "us_offer" in out
+
+
+@pytest.mark.parametrize("cmd", [[], ["run"], ["validate"], ["tactics"]])
+def test_help_everywhere(cmd):
+    done = subprocess.run([sys.executable, "-m", "negotiation_sim", *cmd, "--help"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "usage: negotiation-sim" in done.stdout
+
+
+def test_validate_ok_for_every_shipped_scenario(capsys):
+    scenarios = [str(p) for p in CONFIGS.glob("*.toml") if not p.name.startswith(
+        ("sweep_", "tune_", "sensitivity_"))]
+    assert main(["validate", *scenarios]) == 0
+    assert capsys.readouterr().out.count(": ok (") == len(scenarios)
