@@ -51,6 +51,11 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+def write_bytes_via(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Atomically write ``path`` with a function that writes to a given path."""
+    return _atomic(Path(path), write)
+
+
 def write_text(path: str | Path, text: str) -> Path:
     return _atomic(Path(path), lambda p: p.write_text(text, encoding="utf-8"))
 
