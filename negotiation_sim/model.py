@@ -49,6 +49,7 @@ class SMAModel(mesa.Model):
     (a ``Scenario`` or a TOML path), ``rng`` (integer seed), ``collect`` (record the
     per-month trace), and any scenario key by its flat name (``us_opening``,
     ``us_tactic_beta``, ``rok_principal_veto_threshold``, ``events_2_probability``).
+    The validated scenario is ``model.settings`` (Mesa 3.5 reserves ``model.scenario``).
     """
 
     def __init__(self, scenario: Scenario | str | Path = "configs/sma11.toml", *,
@@ -57,7 +58,7 @@ class SMAModel(mesa.Model):
             rng = params.pop("seed")
         self.seed = _seed_from(rng)
         super().__init__(rng=self.seed)
-        self.scenario = sc = _resolve_scenario(scenario, params)
+        self.settings = sc = _resolve_scenario(scenario, params)
         self.collect = collect
         self.u = draws.uniforms(self.seed, sc.n_months, sc.random_streams).tolist()
 
@@ -101,13 +102,13 @@ class SMAModel(mesa.Model):
                 notes.append(f"walkout_{walked}")
             else:
                 x_us, x_rok = self._round(m, u, notes)
-        in_gap = not self.agreed and m > self.scenario.expiry
+        in_gap = not self.agreed and m > self.settings.expiry
         if in_gap:
             us.bear_gap_month()
             rok.bear_gap_month()
         self._record(m, held, x_us, x_rok, b_us, b_rok, in_gap, notes)
         self.month_index += 1
-        if self.agreed or self.month_index >= self.scenario.n_months:
+        if self.agreed or self.month_index >= self.settings.n_months:
             self.running = False
 
     def _fire_events(self, m: int, u: list[float], notes: list[str]) -> None:
@@ -124,7 +125,7 @@ class SMAModel(mesa.Model):
                 self.shocks_fired.add(shock.index)
                 self._apply_shock(shock)
                 notes.append(f"shock:{shock.target}")
-        gap_age = m - self.scenario.expiry - 1  # full gap months before this one
+        gap_age = m - self.settings.expiry - 1  # full gap months before this one
         for furlough in self.furloughs:
             active = gap_age >= furlough.after_gap_months
             self.negotiators[furlough.side].gap_cost_factor = (
@@ -166,12 +167,12 @@ class SMAModel(mesa.Model):
         view_rok = rok.view(m, u[draws.STREAM_TACTIC["rok"]])
         x_us, x_rok = us.propose(view_us), rok.propose(view_rok)
         us_accepts, rok_accepts = us.responds(view_us, x_rok), rok.responds(view_rok, x_us)
-        if self.scenario.protocol == "alternating":
+        if self.settings.protocol == "alternating":
             deal, amount = rules.alternating(self.us_proposes, x_us, x_rok, us_accepts,
                                              rok_accepts)
             self.us_proposes = not self.us_proposes
         else:
-            deal, amount = rules.simultaneous(self.scenario.settlement, x_us, x_rok,
+            deal, amount = rules.simultaneous(self.settings.settlement, x_us, x_rok,
                                               us_accepts, rok_accepts)
         us.observe(x_rok)
         rok.observe(x_us)
@@ -200,13 +201,13 @@ class SMAModel(mesa.Model):
                 in_gap: bool, notes: list[str]) -> None:
         if not self.collect:
             return
-        self.rec_month = self.scenario.month_label(m)
+        self.rec_month = self.settings.month_label(m)
         self.rec_round_held = held
         self.rec_us_offer, self.rec_rok_offer = x_us, x_rok
         self.rec_distance = x_us - x_rok
         self.rec_us_bottom_line, self.rec_rok_bottom_line = b_us, b_rok
         self.rec_in_gap = in_gap
-        self.rec_gap_months = max(0, m - self.scenario.expiry) if in_gap or self.agreed else 0
+        self.rec_gap_months = max(0, m - self.settings.expiry) if in_gap or self.agreed else 0
         self.rec_us_leader = self.principals["us"].label
         self.rec_rok_leader = self.principals["rok"].label
         self.rec_events = ";".join(notes)
@@ -222,7 +223,7 @@ class SMAModel(mesa.Model):
         return self.outcome()
 
     def outcome(self) -> Outcome:
-        sc = self.scenario
+        sc = self.settings
         last = self.month_index - 1
         gap = int(rules.gap_months(self.agreed, self.agreement_month or 0, sc.expiry, last))
         amount = self.amount if self.agreed else math.nan

@@ -160,6 +160,6 @@ def test_mesa_batch_run_drives_the_model(configs):
 
 def test_model_accepts_flat_keywords_and_names_its_collector(configs):
     model = SMAModel(configs / "teaching.toml", rng=0, us_tactic_deadline_months=20)
-    assert model.scenario.us.tactic_params["deadline_months"] == 20
+    assert model.settings.us.tactic_params["deadline_months"] == 20
     assert isinstance(model.datacollector, mesa.DataCollector)
     assert np.isfinite(model.seed)
