@@ -162,3 +162,36 @@ SECTIONS: dict[str, dict[str, Field]] = {
 }
 OPTIONAL_SECTIONS = {"new_agreement", "rounds", "us.principal", "rok.principal",
                      "us.acceptance", "rok.acceptance"}
+
+
+def _fmt_default(spec: Field) -> str:
+    if spec.default is REQUIRED:
+        return "required"
+    if spec.default is None:
+        return "absent"
+    return f"`{spec.default!r}`" if not isinstance(spec.default, str) else f"`\"{spec.default}\"`"
+
+
+def _fmt_allowed(spec: Field) -> str:
+    if spec.kind == "choice":
+        return " / ".join(f"`{c}`" for c in spec.choices)
+    if spec.kind in ("number", "integer"):
+        return f"{spec.kind} in [{spec.low:g}, {spec.high:g}]"
+    return {"month": "`YYYY-MM`", "months": "list of `YYYY-MM`", "text": "text"}[spec.kind]
+
+
+def reference_tables() -> str:
+    """Markdown tables of every key (embedded in docs/scenarios.md, checked by a test)."""
+    blocks = []
+    shown = [("scenario", SCENARIO), ("agreement_in_force", AGREEMENT_IN_FORCE),
+             ("new_agreement", NEW_AGREEMENT), ("rounds", ROUNDS),
+             ("us / rok", NEGOTIATOR), ("us.principal / rok.principal", PRINCIPAL)]
+    shown += [(f"events (type = \"{kind}\")", fields) for kind, fields in EVENTS.items()]
+    for title, fields in shown:
+        lines = [f"#### [{title}]", "", "| key | allowed | default | unit | meaning |",
+                 "|---|---|---|---|---|"]
+        for key, spec in fields.items():
+            lines.append(f"| `{key}` | {_fmt_allowed(spec)} | {_fmt_default(spec)} | "
+                         f"{spec.unit} | {spec.doc} |")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"

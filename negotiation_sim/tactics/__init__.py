@@ -37,3 +37,19 @@ __all__ = [
     "make_offering",
     "select",
 ]
+
+
+def reference_tables() -> str:
+    """Markdown tables of every tactic and rule with its parameters (for the docs)."""
+    lines = []
+    for title, registry in (("Offering tactics", OFFERING), ("Acceptance rules", ACCEPTANCE)):
+        lines += [f"#### {title}", "", "| name | what | classifier | parameters |",
+                  "|---|---|---|---|"]
+        for name, cls in registry.items():
+            doc = " ".join((cls.__doc__ or "").split())
+            tags = ", ".join(k for k, v in vars(cls.classifier).items() if v) or "static"
+            params = "; ".join(f"`{p.name}` = {p.default:g} in [{p.low:g}, {p.high:g}]"
+                               f"{' ' + p.unit if p.unit else ''}" for p in cls.params) or "-"
+            lines.append(f"| `{name}` | {doc} | {tags} | {params} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,49 @@
+"""Docs that are executed: the README's Python example runs, generated tables match."""
+
+from __future__ import annotations
+
+import re
+
+from negotiation_sim import schema, tactics
+
+from .conftest import ROOT
+
+
+def _block(text: str, name: str) -> str:
+    m = re.search(rf"<!-- BEGIN GENERATED: {re.escape(name)} -->\n(.*?)<!-- END GENERATED -->",
+                  text, re.S)
+    assert m, name
+    return m.group(1)
+
+
+def test_scenario_reference_is_generated_from_the_schema():
+    text = (ROOT / "docs" / "scenarios.md").read_text()
+    assert _block(text, "schema.reference_tables()") == schema.reference_tables()
+    assert _block(text, "tactics.reference_tables()") == tactics.reference_tables()
+
+
+def test_readme_python_examples_run(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks
+    namespace: dict = {}
+    for block in blocks:
+        if "# doc: skip" in block:
+            continue
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert "result" in namespace and namespace["result"].outcome.agreed
+
+
+def test_readme_run_sessions_print_what_the_readme_shows(capsys, monkeypatch):
+    """Each ``$ negotiation-sim run ... --json`` in the README prints the shown line."""
+    from negotiation_sim.cli import main
+
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text()
+    sessions = re.findall(r"^\$ negotiation-sim (run [^\n]*--json[^\n]*)\n([^\n]+)\n",
+                          readme, re.M)
+    assert sessions
+    for command, shown in sessions:
+        assert main(command.split()) == 0
+        assert capsys.readouterr().out.strip() == shown.strip(), command
