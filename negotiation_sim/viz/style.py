@@ -18,7 +18,9 @@ ROK_COLOR = "#c0392b"  # ROK: red
 GAP_COLOR = "#f3d9a4"  # gap period shading
 NEUTRAL = "#555555"
 ACCENT = "#2e8b57"  # agreement
+VETO_COLOR = "#7b2d8e"  # vetoes and other principals' moves
 CMAP = "viridis"
+SIDE_COLORS = {"us": US_COLOR, "rok": ROK_COLOR}
 
 RC = {
     "figure.dpi": 110,
@@ -48,10 +50,30 @@ def pyplot() -> Any:
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, size: tuple[float, float] = (9.0, 5.0),
-               **kwargs: Any) -> tuple[Any, Any]:
-    """A styled figure and its axes."""
+               *, detached: bool = False, **kwargs: Any) -> tuple[Any, Any]:
+    """A styled figure and its axes.
+
+    ``detached=True`` builds a ``matplotlib.figure.Figure`` that pyplot does not track,
+    for long-lived servers (the dashboard) that draw a figure per step from threads.
+    """
     plt = pyplot()
-    return plt.subplots(nrows, ncols, figsize=size, layout="constrained", **kwargs)
+    if not detached:
+        return plt.subplots(nrows, ncols, figsize=size, layout="constrained", **kwargs)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
+def usd_axis(ax: Any, krw_per_usd: float, label: str | None = None) -> Any:
+    """A secondary y axis on the right showing KRW-billion amounts in US$ million."""
+    rate = float(krw_per_usd)
+    sec = ax.secondary_yaxis("right", functions=(lambda bn: bn * 1000.0 / rate,
+                                                 lambda usd_m: usd_m * rate / 1000.0))
+    if label is None:
+        label = f"US\\$ million (at {rate:,.0f} won/\\$)"
+    sec.set_ylabel(label)
+    return sec
 
 
 def save(fig: Any, path: str | Path) -> Path:
