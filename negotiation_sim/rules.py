@@ -2,11 +2,15 @@
 
 Both engines call these: the Mesa model with one run's numbers, the array engine
 with a whole batch's. What differs between the engines is only how months and runs
-are looped; every formula and test lives here or in ``tactics``.
+are looped; every formula and test lives here or in ``tactics``. For one run (plain
+Python bools and floats) a rule may take a numpy-free branch with the same IEEE
+results, because numpy's per-call overhead dominates a single negotiation; the
+conformance test (tests/test_conformance.py) holds the two branches equal.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -21,6 +25,8 @@ def bottom_line(mandate: Any, sign: Any, sensitivity: Any, pressure: Any, pressu
     leader's threshold, the negotiator never goes past it.
     """
     moved = mandate - sign * sensitivity * (pressure - pressure_at_mandate)
+    if threshold_known is False:  # one run, threshold not yet revealed: plain float maths
+        return moved
     clamped = sign * np.maximum(sign * moved, sign * threshold)
     return np.where(threshold_known, clamped, moved)
 
@@ -29,6 +35,15 @@ def alternating(us_proposes: Any, x_us: Any, x_rok: Any, us_accepts_rok: Any,
                 rok_accepts_us: Any) -> tuple[Any, Any]:
     """One alternating-offers round: proposer offers, responder accepts or counters,
     proposer accepts the counter or the round ends. Returns (deal, amount)."""
+    if type(us_accepts_rok) is bool and type(rok_accepts_us) is bool:  # one run: no numpy
+        proposal, counter = (x_us, x_rok) if us_proposes else (x_rok, x_us)
+        responder_ok, proposer_ok = ((rok_accepts_us, us_accepts_rok) if us_proposes
+                                     else (us_accepts_rok, rok_accepts_us))
+        if responder_ok:
+            return True, proposal
+        if proposer_ok:
+            return True, counter
+        return False, math.nan
     responder_accepts = np.where(us_proposes, rok_accepts_us, us_accepts_rok)
     proposer_accepts = np.where(us_proposes, us_accepts_rok, rok_accepts_us)
     proposal = np.where(us_proposes, x_us, x_rok)
@@ -47,6 +62,15 @@ def simultaneous(settlement: str, x_us: Any, x_rok: Any, us_accepts_rok: Any,
     than the ROK offers), at the settlement rule; else a side may accept the other's
     offer. Returns (deal, amount)."""
     crossed = x_us <= x_rok
+    if type(us_accepts_rok) is bool and type(rok_accepts_us) is bool:  # one run: no numpy
+        if crossed:
+            return True, (0.5 * (x_us + x_rok) if settlement == "split"
+                          else x_us if settlement == "us" else x_rok)
+        if us_accepts_rok:
+            return True, x_rok
+        if rok_accepts_us:
+            return True, x_us
+        return False, math.nan
     if settlement == "split":
         settled = 0.5 * (x_us + x_rok)
     elif settlement == "us":

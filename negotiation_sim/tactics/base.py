@@ -44,6 +44,9 @@ class Param:
 
     def problem(self, value: Any) -> str | None:
         """None if ``value`` is allowed, else what is allowed."""
+        if type(value) in (int, float) and self.low <= value <= self.high and (
+                not self.integer or float(value).is_integer()):
+            return None  # the common case, without numpy (one model per run builds these)
         allowed = f"allowed: {'integer' if self.integer else 'number'} in [{self.low}, {self.high}]"
         if isinstance(value, bool):
             return f"{value!r} is not a number; {allowed}"

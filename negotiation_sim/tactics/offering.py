@@ -31,15 +31,20 @@ class Offering(Component):
 
 
 def polynomial_fraction(t: Any, deadline: Any, beta: Any, k: Any) -> Any:
-    """Faratin's polynomial a(t) = k + (1 - k) (min(t, T) / T) ** (1 / beta)."""
+    """Faratin's polynomial a(t) = k + (1 - k) (min(t, T) / T) ** (1 / beta).
+
+    Powers go through ``np.power`` even for one run: numpy's scalar ``**`` calls the C
+    library's pow, its array loop a SIMD routine, and the two can differ in the last
+    bit; one routine for both keeps the two engines' offers bit-identical.
+    """
     tau = np.minimum(t, deadline) / deadline
-    return k + (1.0 - k) * tau ** (1.0 / beta)
+    return k + (1.0 - k) * np.power(tau, 1.0 / beta)
 
 
 def exponential_fraction(t: Any, deadline: Any, beta: Any, k: Any) -> Any:
     """Faratin's exponential a(t) = exp((1 - min(t, T) / T) ** beta * ln k), k > 0."""
     tau = np.minimum(t, deadline) / deadline
-    return np.exp((1.0 - tau) ** beta * np.log(k))
+    return np.exp(np.power(1.0 - tau, beta) * np.log(k))
 
 
 def time_dependent_offer(opening: Any, bottom_line: Any, fraction: Any) -> Any:
