@@ -19,8 +19,15 @@ import numpy as np
 from . import draws, rules
 from .agents import Negotiator, Principal
 from .outcome import TRACE_FIELDS, Outcome
-from .scenario import Furlough, LeaderChange, Scenario, Shock, Walkout, flat_to_dotted, \
-    load_scenario
+from .scenario import (
+    Furlough,
+    LeaderChange,
+    Scenario,
+    Shock,
+    Walkout,
+    flat_to_dotted,
+    load_scenario,
+)
 
 
 def _resolve_scenario(scenario: Scenario | str | Path, params: dict[str, Any]) -> Scenario:
@@ -91,7 +98,8 @@ class SMAModel(mesa.Model):
         notes: list[str] = []
         self._fire_events(m, u, notes)
         us, rok = self.negotiators["us"], self.negotiators["rok"]
-        b_us, b_rok = us.bottom_line, rok.bottom_line
+        # Bottom lines at the start of the month, for the trace only.
+        b_us, b_rok = (us.bottom_line, rok.bottom_line) if self.collect else (math.nan,) * 2
         x_us = x_rok = math.nan
         held = m in self.round_months
         if held:
