@@ -47,6 +47,12 @@ def seed_key(seed: int | np.ndarray) -> np.ndarray:
     return splitmix64(np.asarray(seed, dtype=np.uint64))
 
 
+def _unit(key: np.ndarray, counter: np.ndarray) -> np.ndarray:
+    """u = top 53 bits of splitmix64(key ^ splitmix64(counter)), scaled to [0, 1)."""
+    bits = splitmix64(key ^ splitmix64(counter))
+    return (bits >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
 def uniforms(seed: int | np.ndarray, months: int, streams: int) -> np.ndarray:
     """Uniforms in [0, 1) of shape ``seed.shape + (months, streams)``."""
     key = seed_key(seed)[..., None, None]
@@ -54,8 +60,16 @@ def uniforms(seed: int | np.ndarray, months: int, streams: int) -> np.ndarray:
         np.arange(months, dtype=np.uint64)[:, None] * np.uint64(_STREAM_STRIDE)
         + np.arange(streams, dtype=np.uint64)[None, :]
     )
-    bits = splitmix64(key ^ splitmix64(counter))
-    return (bits >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+    return _unit(key, counter)
+
+
+def uniform_at(key: np.ndarray, month: int, stream: int) -> np.ndarray:
+    """One cell of ``uniforms``, ``u(seed, month, stream)``, for runs with ``seed_key`` ``key``.
+
+    The array engine draws only the cells a month needs, for the runs still talking,
+    instead of the whole (runs, months, streams) table.
+    """
+    return _unit(key, np.uint64(month * _STREAM_STRIDE + stream))
 
 
 def run_seeds(base_seed: int, run_index: np.ndarray | list[int]) -> np.ndarray:
