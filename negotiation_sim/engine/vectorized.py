@@ -1,0 +1,512 @@
+"""The array engine: many negotiations at once, one array element per run.
+
+It applies the Mesa model's month (model.py, agents.py) to whole arrays of runs: the
+same event order, the same maths (``rules`` and the tactics' ``offer`` / ``accepts``,
+called with arrays), the same draws (``draws``: a run reads ``u(seed, month, stream)``
+from the same cells). Only the looping differs, which is why both engines give the
+same outcomes (``tests/test_conformance.py``) while this one is ~100x faster.
+
+* Runs go through in chunks of ``CHUNK``: peak memory is flat in the batch size.
+* In a chunk the month loop works on the runs still talking; runs that agreed are
+  dropped once they are a quarter of the arrays, and the loop stops when none is left.
+* Override columns holding numbers (openings, bottom lines, gap costs, thresholds,
+  probabilities, tactic parameters, ...) become per-run arrays: tactics are built
+  with array parameters. Columns that change a run's structure (tactic or rule names,
+  protocol, round schedule, dates, event sides) split the batch into groups, each
+  with one scenario validated by ``Scenario.with_overrides``.
+* A feature this engine cannot run (today: a tactic or acceptance rule defined outside
+  ``negotiation_sim.tactics``, whose code may not work on arrays) sends the whole
+  batch to the Mesa engine, with one warning line on the ``negotiation_sim.engine``
+  logger saying which feature.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import draws, rules
+from ..outcome import OUTCOME_FIELDS
+from ..scenario import Furlough, LeaderChange, Scenario, Shock, Side, Walkout
+from ..schema import EVENTS, SECTIONS, SIDES
+from ..tactics import ACCEPTANCE, HISTORY, OFFERING, NegotiationView, make_acceptance, make_offering
+from .mesa_engine import simulate_mesa
+
+CHUNK = 16384  # runs per chunk: arrays of 128 kB stay in the CPU's L2 cache
+COMPACT_BELOW = 0.75  # drop finished runs once fewer than this share is still talking
+BUILTIN_MODULES = ("negotiation_sim.tactics.offering", "negotiation_sim.tactics.acceptance")
+log = logging.getLogger("negotiation_sim.engine")
+
+# Keys whose numeric values can differ from run to run within one array batch.
+_SIDE_NUMBERS = {"opening", "bottom_line", "gap_cost", "gap_sensitivity"}
+_PRINCIPAL_NUMBERS = {"veto_threshold", "veto_probability", "reset_demand"}
+_EVENT_NUMBERS = {"probability", "factor", "delta", "gap_cost_factor", "after_gap_months",
+                  "veto_threshold", "veto_probability", "reset_demand", "bottom_line", "demand"}
+_SCENARIO_NUMBERS = {"scenario.krw_per_usd", "agreement_in_force.amount_krw_bn",
+                     "new_agreement.term_years"}
+
+
+# --- entry point ------------------------------------------------------------------
+
+
+def simulate_vectorized(scenario: Scenario, overrides: pd.DataFrame | None,
+                        seeds: np.ndarray, chunk: int = CHUNK) -> pd.DataFrame:
+    """Outcomes of one run per (overrides row, seed), as ``simulate_mesa`` gives them."""
+    seeds = np.asarray(seeds, dtype=np.int64)
+    if overrides is None:
+        overrides = pd.DataFrame(index=range(len(seeds)))
+    overrides = overrides.reset_index(drop=True)
+    feature = unsupported_feature(scenario, overrides)
+    if feature is not None:
+        log.warning("fast engine: %s; running these %d runs on the mesa engine",
+                    feature, len(seeds))
+        return simulate_mesa(scenario, overrides, seeds)
+    out = _Outcomes(len(seeds))
+    for group_scenario, rows, per_run in _groups(scenario, overrides):
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            _Talks(group_scenario, {k: v[start:start + chunk] for k, v in per_run.items()},
+                   seeds[part], part, out).run()
+    return out.table()
+
+
+def unsupported_feature(scenario: Scenario, overrides: pd.DataFrame | None) -> str | None:
+    """What in this batch the array engine cannot run (None: it can run all of it)."""
+    for side in SIDES:
+        spec = scenario.side(side)
+        for part, registry, base in (("tactic", OFFERING, spec.tactic),
+                                     ("acceptance", ACCEPTANCE, spec.acceptance)):
+            column = f"{side}.{part}.name"
+            names = {base}
+            if overrides is not None and column in overrides.columns:
+                names = set(overrides[column].unique())
+            for name in sorted(map(str, names)):
+                cls = registry.get(name)
+                if cls is not None and cls.__module__ not in BUILTIN_MODULES:
+                    return (f"{side}.{part} {name!r} is defined in {cls.__module__}, outside "
+                            "negotiation_sim.tactics (not checked to work on arrays)")
+    return None
+
+
+# --- grouping and per-run parameters ----------------------------------------------
+
+
+def _is_per_run(key: str, column: pd.Series) -> bool:
+    """Can this override column vary within one array batch?"""
+    if column.dtype.kind not in "iuf":
+        return False
+    parts = key.split(".")
+    if key in _SCENARIO_NUMBERS:
+        return True
+    if len(parts) == 2:
+        return parts[0] in SIDES and parts[1] in _SIDE_NUMBERS
+    if len(parts) != 3:
+        return False
+    head, mid, leaf = parts
+    if head in SIDES:
+        return (mid == "principal" and leaf in _PRINCIPAL_NUMBERS) or (
+            mid in ("tactic", "acceptance") and leaf != "name")
+    return head == "events" and mid.isdigit() and leaf in _EVENT_NUMBERS
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list | np.ndarray) else value
+
+
+def _groups(scenario: Scenario, overrides: pd.DataFrame):
+    """(scenario, row positions, per-run arrays) for each structurally distinct group."""
+    n = len(overrides)
+    per_run_cols = [c for c in overrides.columns if _is_per_run(c, overrides[c])]
+    structural = [c for c in overrides.columns if c not in per_run_cols]
+    if structural:
+        members: dict[tuple, list[int]] = {}
+        columns = [overrides[c].tolist() for c in structural]
+        for i, key in enumerate(zip(*columns, strict=True)):
+            members.setdefault(tuple(map(_hashable, key)), []).append(i)
+        groups = [np.asarray(rows, dtype=np.int64) for rows in members.values()]
+    else:
+        groups = [np.arange(n, dtype=np.int64)]
+    values = {c: overrides[c].to_numpy() for c in per_run_cols}
+    for rows in groups:
+        if len(rows) == 0:
+            continue
+        record = overrides.iloc[[rows[0]]].to_dict("records")[0] if len(overrides.columns) \
+            else {}
+        group_scenario = scenario.with_overrides(record) if record else scenario
+        per_run = {c: values[c][rows] for c in per_run_cols}
+        bad = _invalid_rows(group_scenario, per_run)
+        for i in np.flatnonzero(bad):  # let the reference validator word the error
+            scenario.with_overrides(overrides.iloc[[rows[i]]].to_dict("records")[0])
+        yield group_scenario, rows, per_run
+
+
+def _invalid_rows(sc: Scenario, per_run: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows whose per-run values the scenario validator would reject (vectorized)."""
+    n = len(next(iter(per_run.values()))) if per_run else 0
+    bad = np.zeros(n, dtype=bool)
+    for key, v in per_run.items():
+        head, *rest = key.split(".")
+        if head in SIDES and rest[0] in ("tactic", "acceptance"):
+            name = sc.side(head).tactic if rest[0] == "tactic" else sc.side(head).acceptance
+            registry = OFFERING if rest[0] == "tactic" else ACCEPTANCE
+            spec = {p.name: p for p in registry[name].params}.get(rest[1])
+            if spec is None:
+                continue  # with_overrides on the group's first row has already refused it
+            low, high, integer = spec.low, spec.high, spec.integer
+        else:
+            if head == "events":
+                field = EVENTS[sc.resolved["events"][int(rest[0])]["type"]].get(rest[1])
+            else:
+                field = SECTIONS[".".join([head, *rest[:-1]])].get(rest[-1])
+            if field is None:
+                continue
+            low, high, integer = field.low, field.high, field.kind == "integer"
+        x = v.astype(np.float64)
+        ok = (x >= low) & (x <= high)
+        if integer:
+            ok &= x == np.floor(x)
+        bad |= ~ok
+    # Cross-checks of scenario.py that numbers can break: bottom line vs opening, and a
+    # new leader's demand vs the negotiator's bottom line.
+    for side in SIDES:
+        spec = sc.side(side)
+        opening = per_run.get(f"{side}.opening", spec.opening)
+        floor = per_run.get(f"{side}.bottom_line", spec.bottom_line)
+        bad |= spec.sign * (np.asarray(opening) - floor) < 0
+        for ev in sc.events:
+            if isinstance(ev, LeaderChange) and ev.side == side and ev.demand is not None:
+                demand = per_run.get(f"events.{ev.index}.demand", ev.demand)
+                new_floor = per_run.get(f"events.{ev.index}.bottom_line", ev.bottom_line)
+                if ev.bottom_line is None:
+                    new_floor = floor
+                bad |= spec.sign * (np.asarray(demand) - new_floor) < 0
+    return bad
+
+
+# --- outcomes -------------------------------------------------------------------
+
+
+class _Outcomes:
+    """The batch's outcome columns, filled chunk by chunk."""
+
+    def __init__(self, n: int) -> None:
+        self.agreed = np.zeros(n, dtype=bool)
+        self.end_month = np.zeros(n, dtype=np.int64)  # agreement month, or last month
+        self.amount = np.full(n, np.nan)
+        self.rounds_held = np.zeros(n, dtype=np.int64)
+        self.walkouts = np.zeros(n, dtype=np.int64)
+        self.vetoes = np.zeros(n, dtype=np.int64)
+        self.tentative_deals = np.zeros(n, dtype=np.int64)
+        self.gap_months = np.zeros(n, dtype=np.int64)
+        self.krw_per_usd = np.full(n, np.nan)
+        self.amount_in_force = np.full(n, np.nan)
+        self.term_years = np.zeros(n, dtype=np.int64)
+        self.month_label = np.empty(n, dtype=object)
+
+    def table(self) -> pd.DataFrame:
+        amount = self.amount
+        return pd.DataFrame({
+            "agreed": self.agreed,
+            "agreement_month": np.where(self.agreed, self.month_label, None),
+            "amount_krw_bn": amount,
+            "amount_usd_m": amount * 1000.0 / self.krw_per_usd,
+            "increase_pct": rules.increase_pct(amount, self.amount_in_force),
+            "gap_months": self.gap_months,
+            "censored": ~self.agreed,
+            "rounds_held": self.rounds_held,
+            "walkouts": self.walkouts,
+            "vetoes": self.vetoes,
+            "tentative_deals": self.tentative_deals,
+            "term_years": self.term_years,
+        }, columns=list(OUTCOME_FIELDS))
+
+
+# --- the month loop ---------------------------------------------------------------
+
+
+def _full(n: int, value: Any) -> np.ndarray:
+    """A fresh float array of ``n`` runs from a scalar or per-run value."""
+    return np.array(np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)))
+
+
+def _pick(value: Any, idx: np.ndarray) -> Any:
+    """The values of runs ``idx`` of a per-run array, or the shared scalar."""
+    return value[idx] if isinstance(value, np.ndarray) else value
+
+
+def _nan_if_none(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
+class _Side:
+    """One side's negotiator and principal for the runs of a chunk (see agents.py)."""
+
+    def __init__(self, spec: Side, param: Callable[[str, Any], Any], n: int) -> None:
+        side = self.side = spec.side
+        self.sign = spec.sign
+        self.spec = spec
+        self.mandate = _full(n, param(f"{side}.bottom_line", spec.bottom_line))
+        self.gap_cost = _full(n, param(f"{side}.gap_cost", spec.gap_cost))
+        self.gap_sensitivity = _full(n, param(f"{side}.gap_sensitivity", spec.gap_sensitivity))
+        self.gap_cost_factor: Any = 1.0
+        self.pressure = np.zeros(n)
+        self.pressure_at_mandate = np.zeros(n)
+        pr = spec.principal
+        self.veto_threshold = _full(n, param(f"{side}.principal.veto_threshold",
+                                             _nan_if_none(pr.veto_threshold)))
+        self.veto_probability = param(f"{side}.principal.veto_probability", pr.veto_probability)
+        self.reset_demand = param(f"{side}.principal.reset_demand", _nan_if_none(pr.reset_demand))
+        self.threshold_known = np.zeros(n, dtype=bool)
+        self.anchor_demand = _full(n, param(f"{side}.opening", spec.opening))
+        self.anchor_month = np.zeros(n, dtype=np.int64)
+        self.own_last = self.anchor_demand.copy()
+        offering = OFFERING[spec.tactic]
+        self.stochastic = offering.classifier.stochastic
+        self.opp_history = (np.full((n, HISTORY), np.nan)
+                            if offering.classifier.reacts_to_opponent else None)
+
+    def build(self, param: Callable[[str, Any], Any]) -> None:
+        """(Re)build the tactic objects with this chunk's per-run parameter arrays."""
+        spec, side = self.spec, self.side
+        self.tactic = make_offering(spec.tactic, **{
+            k: param(f"{side}.tactic.{k}", v) for k, v in spec.tactic_params.items()})
+        self.acceptance = make_acceptance(spec.acceptance, **{
+            k: param(f"{side}.acceptance.{k}", v) for k, v in spec.acceptance_params.items()})
+
+    def bottom_line(self) -> np.ndarray:
+        return rules.bottom_line(self.mandate, self.sign, self.gap_sensitivity, self.pressure,
+                                 self.pressure_at_mandate, self.threshold_known,
+                                 self.veto_threshold)
+
+    def reanchor(self, idx: Any, demand: Any, month: int) -> None:
+        self.anchor_demand[idx] = demand
+        self.anchor_month[idx] = month
+        self.own_last[idx] = demand
+
+
+class _Talks:
+    """One chunk of runs of one scenario, stepped month by month as arrays."""
+
+    def __init__(self, sc: Scenario, per_run: dict[str, np.ndarray], seeds: np.ndarray,
+                 rows: np.ndarray, out: _Outcomes) -> None:
+        n = len(seeds)
+        self.sc, self.out = sc, out
+        self.per_run = per_run
+        self.rows = rows  # positions in the batch
+        self.key = draws.seed_key(seeds)
+        self.alive = np.ones(n, dtype=bool)
+        self.us_proposes = np.full(n, sc.first_mover == "us")
+        self.walkouts = np.zeros(n, dtype=np.int64)
+        self.vetoes = np.zeros(n, dtype=np.int64)
+        self.tentative_deals = np.zeros(n, dtype=np.int64)
+        self.sides = {s: _Side(sc.side(s), self.param, n) for s in SIDES}
+        for side in self.sides.values():
+            side.build(self.param)
+        self.round_months = frozenset(sc.round_months)
+        self.leader_changes = [e for e in sc.events if isinstance(e, LeaderChange)]
+        self.walkout_events = [e for e in sc.events if isinstance(e, Walkout)]
+        self.furloughs = [e for e in sc.events if isinstance(e, Furlough)]
+        self.shocks = [e for e in sc.events if isinstance(e, Shock)]
+        self.shock_fired = {e.index: np.zeros(n, dtype=bool) for e in self.shocks
+                            if e.month is None}
+        # Scenario-level numbers for the outcome table.
+        out.krw_per_usd[rows] = per_run.get("scenario.krw_per_usd", sc.krw_per_usd)
+        out.amount_in_force[rows] = per_run.get("agreement_in_force.amount_krw_bn",
+                                                sc.amount_in_force)
+        out.term_years[rows] = per_run.get("new_agreement.term_years", sc.term_years)
+
+    def param(self, key: str, default: Any) -> Any:
+        """A run parameter: this chunk's per-run array if overridden, else the scenario's."""
+        return self.per_run.get(key, default)
+
+    # --- one month, in the Mesa model's order ---------------------------------------
+
+    def run(self) -> None:
+        sc = self.sc
+        for m in range(sc.n_months):
+            self._fire_events(m)
+            if m in self.round_months:
+                self._round(m)
+            if m > sc.expiry:  # a gap month for the runs still talking
+                for side in self.sides.values():
+                    side.pressure += side.gap_cost * side.gap_cost_factor
+            alive = np.count_nonzero(self.alive)
+            if alive == 0:
+                break
+            if alive < COMPACT_BELOW * len(self.alive):
+                self._compact()
+        self._retire(np.arange(len(self.alive)))
+
+    def _fire_events(self, m: int) -> None:
+        n = len(self.alive)
+        for ev in self.leader_changes:
+            if ev.month == m:
+                self._change_leader(ev, m, n)
+        for ev in self.shocks:
+            if ev.month is not None:
+                if ev.month == m:
+                    self._apply_shock(ev, slice(None))
+                continue
+            fired = self.shock_fired[ev.index]
+            p = self.param(f"events.{ev.index}.probability", ev.probability)
+            due = ~fired & (draws.uniform_at(self.key, m, draws.STREAM_EVENTS + ev.index) < p)
+            if due.any():
+                fired |= due
+                self._apply_shock(ev, due)
+        gap_age = m - self.sc.expiry - 1  # full gap months before this one
+        for ev in self.furloughs:
+            after = self.param(f"events.{ev.index}.after_gap_months", ev.after_gap_months)
+            factor = self.param(f"events.{ev.index}.gap_cost_factor", ev.gap_cost_factor)
+            active = gap_age >= after
+            side = self.sides[ev.side]
+            if isinstance(active, np.ndarray) or isinstance(factor, np.ndarray):
+                side.gap_cost_factor = np.where(active, factor, 1.0)
+            else:
+                side.gap_cost_factor = factor if active else 1.0
+
+    def _change_leader(self, ev: LeaderChange, m: int, n: int) -> None:
+        side, i, pr = self.sides[ev.side], ev.index, ev.principal
+        side.veto_threshold = _full(n, self.param(f"events.{i}.veto_threshold",
+                                                  _nan_if_none(pr.veto_threshold)))
+        side.veto_probability = self.param(f"events.{i}.veto_probability", pr.veto_probability)
+        side.reset_demand = self.param(f"events.{i}.reset_demand",
+                                       _nan_if_none(pr.reset_demand))
+        side.threshold_known = np.zeros(n, dtype=bool)
+        if ev.bottom_line is not None:
+            side.mandate = _full(n, self.param(f"events.{i}.bottom_line", ev.bottom_line))
+            side.pressure_at_mandate = side.pressure.copy()
+        if ev.demand is not None:
+            side.reanchor(slice(None), self.param(f"events.{i}.demand", ev.demand), m)
+
+    def _apply_shock(self, ev: Shock, where: Any) -> None:
+        """new = old * factor + delta on the runs ``where`` (a mask or all)."""
+        name, key = ev.target.split(".")
+        side = self.sides[name]
+        attr = {"bottom_line": "mandate"}.get(key, key)
+        factor = _pick(self.param(f"events.{ev.index}.factor", ev.factor), where)
+        delta = _pick(self.param(f"events.{ev.index}.delta", ev.delta), where)
+        values = getattr(side, attr)
+        values[where] = values[where] * factor + delta
+
+    def _walked(self, m: int) -> np.ndarray | bool:
+        """Runs in which a side walks out of this round (True: all of them)."""
+        walked: np.ndarray | bool = False
+        for ev in self.walkout_events:
+            if ev.month == m:
+                return True
+            if ev.probability is not None:
+                p = self.param(f"events.{ev.index}.probability", ev.probability)
+                walked = walked | (draws.uniform_at(self.key, m, draws.STREAM_EVENTS + ev.index)
+                                   < p)
+        return walked
+
+    def _round(self, m: int) -> None:
+        walked = self._walked(m)
+        if walked is True:
+            self.walkouts += self.alive
+            return
+        talked = None if walked is False else ~walked  # runs whose round took place
+        if talked is not None:
+            self.walkouts += walked & self.alive
+        us, rok = self.sides["us"], self.sides["rok"]
+        views = {}
+        offers = {}
+        n = len(self.alive)
+        for s, side in self.sides.items():
+            u = draws.uniform_at(self.key, m, draws.STREAM_TACTIC[s]) if side.stochastic else 0.0
+            views[s] = NegotiationView(
+                sign=side.sign, month=m, t=m - side.anchor_month, opening=side.anchor_demand,
+                bottom_line=side.bottom_line(), pressure=side.pressure, own_last=side.own_last,
+                opp_history=side.opp_history, u=u)
+            offers[s] = np.broadcast_to(side.tactic.offer(views[s]), (n,))
+        x_us, x_rok = offers["us"], offers["rok"]
+        us_accepts = us.acceptance.accepts(views["us"], x_rok, x_us)
+        rok_accepts = rok.acceptance.accepts(views["rok"], x_us, x_rok)
+        if self.sc.protocol == "alternating":
+            deal, amount = rules.alternating(self.us_proposes, x_us, x_rok, us_accepts,
+                                             rok_accepts)
+            self.us_proposes = ~self.us_proposes if talked is None else \
+                self.us_proposes ^ talked
+        else:
+            deal, amount = rules.simultaneous(self.sc.settlement, x_us, x_rok, us_accepts,
+                                              rok_accepts)
+        deal = np.broadcast_to(deal, (n,)) & self.alive
+        if talked is not None:
+            deal &= talked
+        for side, own, theirs in ((us, x_us, x_rok), (rok, x_rok, x_us)):
+            side.own_last = own.copy() if talked is None else np.where(talked, own,
+                                                                       side.own_last)
+            if side.opp_history is not None:
+                seen = np.empty_like(side.opp_history)
+                seen[:, :-1] = side.opp_history[:, 1:]
+                seen[:, -1] = theirs
+                side.opp_history = seen if talked is None else np.where(
+                    talked[:, None], seen, side.opp_history)
+        idx = np.flatnonzero(deal)
+        if idx.size:
+            self._initialled(m, idx, np.broadcast_to(amount, (n,))[idx])
+
+    def _initialled(self, m: int, idx: np.ndarray, amount: np.ndarray) -> None:
+        """Leaders review the deals initialled in runs ``idx``; vetoes re-anchor."""
+        self.tentative_deals[idx] += 1
+        veto = {}
+        for s, side in self.sides.items():
+            u = draws.uniform_at(self.key[idx], m, draws.STREAM_VETO[s])
+            veto[s] = rules.vetoes(side.sign, amount, side.veto_threshold[idx],
+                                   _pick(side.veto_probability, idx), u)
+        agreed = ~(veto["us"] | veto["rok"])
+        done = idx[agreed]
+        rows = self.rows[done]
+        self.out.agreed[rows] = True
+        self.out.end_month[rows] = m
+        self.out.amount[rows] = amount[agreed]
+        self.alive[done] = False
+        for s, side in self.sides.items():
+            v = idx[veto[s]]
+            if v.size == 0:
+                continue
+            self.vetoes[v] += 1
+            side.threshold_known[v] = True
+            reset = _pick(side.reset_demand, v)
+            demand = np.where(np.isnan(reset), side.veto_threshold[v], reset)
+            side.reanchor(v, demand, m)
+
+    # --- bookkeeping ----------------------------------------------------------------
+
+    def _retire(self, idx: np.ndarray) -> None:
+        """Write the counters and gap accounting of runs ``idx`` (finished or censored)."""
+        sc, out = self.sc, self.out
+        rows = self.rows[idx]
+        out.end_month[rows] = np.where(out.agreed[rows], out.end_month[rows], sc.n_months - 1)
+        held = np.zeros(sc.n_months, dtype=np.int64)
+        held[list(sc.round_months)] = 1
+        out.rounds_held[rows] = np.cumsum(held)[out.end_month[rows]]
+        out.gap_months[rows] = rules.gap_months(True, out.end_month[rows], sc.expiry, 0)
+        out.walkouts[rows] = self.walkouts[idx]
+        out.vetoes[rows] = self.vetoes[idx]
+        out.tentative_deals[rows] = self.tentative_deals[idx]
+        labels = np.array([sc.month_label(i) for i in range(sc.n_months)], dtype=object)
+        out.month_label[rows] = labels[out.end_month[rows]]
+
+    def _compact(self) -> None:
+        """Drop the runs that have agreed from every per-run array."""
+        n = len(self.alive)
+        self._retire(np.flatnonzero(~self.alive))
+        keep = np.flatnonzero(self.alive)
+
+        def shrink(holder: dict[str, Any]) -> None:
+            for name, value in holder.items():
+                if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == n:
+                    holder[name] = value[keep]
+                elif isinstance(value, dict):
+                    shrink(value)
+
+        for obj in (self, *self.sides.values()):
+            shrink(vars(obj))
+        for side in self.sides.values():
+            side.build(self.param)

@@ -1,0 +1,300 @@
+"""The fast (array) engine against the Mesa reference model.
+
+Random parameter sets, from a seeded sampler, go through both engines; outcomes must be
+identical (agreed, agreement month, gap months, censoring, rounds, walk-outs, vetoes,
+tentative deals) and amounts equal to 1e-9 relative. A batch is one random scenario
+structure (tactics and acceptance rules of both sides, protocol and settlement, round
+schedule, expiry, horizon, a random list of walk-outs, furloughs, leader changes and
+shocks, scheduled or random) plus per-run override columns (openings, bottom lines, gap
+costs and sensitivities, veto thresholds and probabilities, tactic parameters, event
+probabilities and factors), so the fast engine's per-run parameter arrays are checked
+too; some batches also vary names and the protocol from row to row (grouping).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from negotiation_sim.calendar import format_month, parse_month
+from negotiation_sim.engine import DEFAULT_ENGINE, ENGINES, simulate_batch
+from negotiation_sim.errors import ScenarioError
+from negotiation_sim.scenario import from_dict, load_scenario
+from negotiation_sim.schema import SHOCK_TARGETS
+from negotiation_sim.tactics import ACCEPTANCE, OFFERING, Offering
+
+START = "2020-01"
+EXACT = ["agreed", "agreement_month", "gap_months", "censored", "rounds_held", "walkouts",
+         "vetoes", "tentative_deals", "term_years"]
+AMOUNTS = ["amount_krw_bn", "amount_usd_m", "increase_pct"]
+# Upper ends for sampling parameters with very wide allowed ranges.
+CAPS = {"deadline_months": 30, "after_months": 24, "beta": 20.0, "k": 0.5,
+        "noise_krw_bn": 120.0, "pressure_threshold": 25.0}
+
+
+# --- a seeded sampler of scenario structures and per-run parameters ----------------
+
+
+def month(i: int) -> str:
+    return format_month(parse_month(START) + i)
+
+
+def sample_param(rng: np.random.Generator, p) -> float | int:
+    high = min(p.high, CAPS.get(p.name, p.high))
+    low = max(p.low, 1e-3) if p.name == "k" and p.low > 0 else p.low
+    if p.integer:
+        return int(rng.integers(low, high + 1))
+    if p.name == "beta" and high / max(low, 1e-9) > 10:
+        return float(np.exp(rng.uniform(np.log(max(low, 0.05)), np.log(high))))
+    return float(rng.uniform(low, high))
+
+
+def sample_amounts(rng: np.random.Generator, side: str) -> tuple[float, float]:
+    """(opening, bottom line) on the right sides of each other."""
+    if side == "us":
+        opening = rng.uniform(1100, 2500)
+        return opening, rng.uniform(900, min(opening, 1400))
+    opening = rng.uniform(700, 1150)
+    return opening, rng.uniform(max(opening, 950), 1500)
+
+
+def sample_threshold(rng: np.random.Generator, side: str) -> float:
+    return float(rng.uniform(950, 1500) if side == "us" else rng.uniform(1000, 1600))
+
+
+def sample_leader_amounts(rng: np.random.Generator, side: str) -> tuple[float, float]:
+    """A new leader's (bottom line, demand), the demand on the asking side of it."""
+    floor = rng.uniform(950, 1450)
+    return floor, (floor + rng.uniform(0, 400) if side == "us" else floor - rng.uniform(0, 300))
+
+
+def random_batch(rng: np.random.Generator, runs: int) -> tuple[dict, pd.DataFrame]:
+    """A random scenario (raw dict) and ``runs`` rows of per-run overrides."""
+    n_months = int(rng.integers(10, 48))
+    expiry = int(rng.integers(-2, n_months - 1))
+    names_vary = rng.random() < 0.25  # names and protocol change from row to row
+    if rng.random() < 0.5:
+        rounds = {"every_months": int(rng.integers(1, 4))}
+        round_idx = list(range(0, n_months, rounds["every_months"]))
+    else:
+        round_idx = sorted(rng.choice(n_months, size=max(1, n_months // 2), replace=False))
+        rounds = {"months": [month(int(i)) for i in round_idx]}
+    rounds.update(protocol=str(rng.choice(["alternating", "simultaneous"])),
+                  first_mover=str(rng.choice(["us", "rok"])),
+                  settlement=str(rng.choice(["split", "us", "rok"])))
+    raw = {
+        "scenario": {"name": "conformance", "talks_start": START, "horizon": month(n_months - 1),
+                     "krw_per_usd": float(rng.uniform(1000, 1400))},
+        "agreement_in_force": {"amount_krw_bn": float(rng.uniform(800, 1100)),
+                               "expires": month(expiry)},
+        "new_agreement": {"term_years": int(rng.integers(1, 11))},
+        "rounds": rounds, "events": [],
+    }
+    columns: dict[str, list] = {}
+
+    def vary(key: str, draw) -> None:
+        columns[key] = [draw() for _ in range(runs)]
+
+    for side in ("us", "rok"):
+        opening, floor = sample_amounts(rng, side)
+        tactic = str(rng.choice(sorted(OFFERING)))
+        acceptance = str(rng.choice(sorted(ACCEPTANCE)))
+        t_params = {} if names_vary else {p.name: sample_param(rng, p)
+                                          for p in OFFERING[tactic].params if rng.random() < 0.7}
+        a_params = {} if names_vary else {p.name: sample_param(rng, p)
+                                          for p in ACCEPTANCE[acceptance].params}
+        principal = {"label": f"{side} leader", "veto_probability": float(rng.choice(
+            [1.0, rng.uniform(0, 1)]))}
+        if rng.random() < 0.75:
+            principal["veto_threshold"] = sample_threshold(rng, side)
+        if rng.random() < 0.3:
+            principal["reset_demand"] = float(rng.uniform(1000, 2000) if side == "us"
+                                              else rng.uniform(800, 1300))
+        raw[side] = {"opening": opening, "bottom_line": floor,
+                     "gap_cost": float(rng.choice([0.0, rng.uniform(0, 3)])),
+                     "gap_sensitivity": float(rng.uniform(0, 60)),
+                     "tactic": {"name": tactic, **t_params},
+                     "acceptance": {"name": acceptance, **a_params}, "principal": principal}
+        if names_vary:
+            vary(f"{side}.tactic.name", lambda: str(rng.choice(sorted(OFFERING))))
+            vary(f"{side}.acceptance.name", lambda: str(rng.choice(sorted(ACCEPTANCE))))
+            continue
+        if rng.random() < 0.6:
+            pairs = [sample_amounts(rng, side) for _ in range(runs)]
+            columns[f"{side}.opening"] = [a for a, _ in pairs]
+            columns[f"{side}.bottom_line"] = [b for _, b in pairs]
+        for key, low, high in (("gap_cost", 0, 3), ("gap_sensitivity", 0, 60)):
+            if rng.random() < 0.5:
+                vary(f"{side}.{key}", lambda lo=low, hi=high: float(rng.uniform(lo, hi)))
+        if rng.random() < 0.5:
+            vary(f"{side}.principal.veto_threshold", lambda s=side: sample_threshold(rng, s))
+        if rng.random() < 0.4:
+            vary(f"{side}.principal.veto_probability", lambda: float(rng.uniform(0, 1)))
+        for p in OFFERING[tactic].params:
+            if p.low < p.high and rng.random() < 0.5:
+                vary(f"{side}.tactic.{p.name}", lambda p=p: sample_param(rng, p))
+        for p in ACCEPTANCE[acceptance].params:
+            if rng.random() < 0.5:
+                vary(f"{side}.acceptance.{p.name}", lambda p=p: sample_param(rng, p))
+    if names_vary:
+        vary("rounds.protocol", lambda: str(rng.choice(["alternating", "simultaneous"])))
+        vary("rounds.settlement", lambda: str(rng.choice(["split", "us", "rok"])))
+
+    for i in range(int(rng.integers(0, 7))):
+        kind = str(rng.choice(["walkout", "walkout", "furlough", "leader_change", "shock",
+                               "shock"]))
+        side = str(rng.choice(["us", "rok"]))
+        key = f"events.{i}"
+        if kind == "walkout":
+            ev = {"type": "walkout", "side": side}
+            if rng.random() < 0.4:
+                ev["month"] = month(int(rng.choice(round_idx)))
+            else:
+                ev["probability"] = float(rng.uniform(0, 0.4))
+                if rng.random() < 0.5:
+                    vary(f"{key}.probability", lambda: float(rng.uniform(0, 0.4)))
+        elif kind == "furlough":
+            ev = {"type": "furlough", "side": side,
+                  "after_gap_months": int(rng.integers(0, 7)),
+                  "gap_cost_factor": float(rng.uniform(0, 4))}
+            if rng.random() < 0.5:
+                vary(f"{key}.after_gap_months", lambda: int(rng.integers(0, 7)))
+                vary(f"{key}.gap_cost_factor", lambda: float(rng.uniform(0, 4)))
+        elif kind == "leader_change":
+            ev = {"type": "leader_change", "side": side, "month": month(int(
+                rng.integers(0, n_months))), "label": "new",
+                "veto_probability": float(rng.uniform(0, 1))}
+            if rng.random() < 0.7:
+                ev["veto_threshold"] = sample_threshold(rng, side)
+                if rng.random() < 0.5:
+                    vary(f"{key}.veto_threshold", lambda s=side: sample_threshold(rng, s))
+            if rng.random() < 0.3:
+                ev["reset_demand"] = float(rng.uniform(900, 1600))
+            if rng.random() < 0.7:
+                ev["bottom_line"], demand = sample_leader_amounts(rng, side)
+                if rng.random() < 0.6:
+                    ev["demand"] = demand
+                    if rng.random() < 0.5:
+                        pairs = [sample_leader_amounts(rng, side) for _ in range(runs)]
+                        columns[f"{key}.bottom_line"] = [a for a, _ in pairs]
+                        columns[f"{key}.demand"] = [b for _, b in pairs]
+        else:
+            ev = {"type": "shock", "target": str(rng.choice(SHOCK_TARGETS)),
+                  "factor": float(rng.uniform(0.5, 1.5)), "delta": float(rng.uniform(-30, 30))}
+            if rng.random() < 0.4:
+                ev["month"] = month(int(rng.integers(0, n_months)))
+            else:
+                ev["probability"] = float(rng.uniform(0, 0.25))
+                if rng.random() < 0.5:
+                    vary(f"{key}.probability", lambda: float(rng.uniform(0, 0.25)))
+            if rng.random() < 0.4:
+                vary(f"{key}.factor", lambda: float(rng.uniform(0.5, 1.5)))
+        raw["events"].append(ev)
+    if rng.random() < 0.3:
+        vary("agreement_in_force.amount_krw_bn", lambda: float(rng.uniform(800, 1100)))
+        vary("new_agreement.term_years", lambda: int(rng.integers(1, 11)))
+    return raw, pd.DataFrame(columns, index=range(runs))
+
+
+# --- the tests ------------------------------------------------------------------
+
+
+def assert_same_outcomes(mesa: pd.DataFrame, fast: pd.DataFrame, context: str) -> None:
+    for col in EXACT:
+        same = ((mesa[col] == fast[col]) | (mesa[col].isna() & fast[col].isna())).to_numpy()
+        assert same.all(), f"{context}: {col} differs in rows {np.flatnonzero(~same)[:5]}"
+    for col in AMOUNTS:
+        np.testing.assert_allclose(fast[col].to_numpy(float), mesa[col].to_numpy(float),
+                                   rtol=1e-9, atol=0, equal_nan=True, err_msg=f"{context}: {col}")
+
+
+def test_fast_engine_matches_mesa_on_random_parameter_sets():
+    rng = np.random.default_rng(20240905)
+    tables, n_sets = [], 0
+    for batch in range(48):
+        raw, overrides = random_batch(rng, runs=25)
+        scenario = from_dict(raw, f"<conformance batch {batch}>")
+        seeds = rng.integers(0, 2**62, size=len(overrides))
+        mesa = ENGINES["mesa"](scenario, overrides, seeds)
+        fast = ENGINES["fast"](scenario, overrides, seeds)
+        assert list(fast.columns) == list(mesa.columns)
+        assert_same_outcomes(mesa, fast, f"batch {batch} ({raw}, overrides {overrides.columns})")
+        tables.append(mesa)
+        n_sets += len(overrides)
+    assert n_sets >= 1000
+    every = pd.concat(tables)
+    # The sample reaches every behaviour the rules have (a test that could not fail
+    # on, say, vetoes would prove nothing about them).
+    assert every.agreed.sum() > 300 and every.censored.sum() > 100
+    assert (every.vetoes > 0).sum() > 30 and (every.walkouts > 0).sum() > 100
+    assert (every.tentative_deals > every.agreed).sum() > 30
+    assert (every.gap_months > 0).sum() > 200 and every.agreement_month.nunique() > 20
+
+
+@pytest.mark.parametrize("config", ["sma11", "sma10", "sma9", "teaching"])
+def test_fast_engine_matches_mesa_on_shipped_scenarios(configs, config):
+    scenario = load_scenario(configs / f"{config}.toml")
+    seeds = np.arange(150) * 7919 + 11
+    mesa = simulate_batch(scenario, None, seeds, engine="mesa")
+    fast = simulate_batch(scenario, None, seeds, engine="fast")
+    assert_same_outcomes(mesa, fast, config)
+    pd.testing.assert_frame_equal(mesa, fast)  # same dtypes too
+
+
+def test_chunking_and_dropping_finished_runs_do_not_change_outcomes(configs):
+    scenario = load_scenario(configs / "sma11.toml")
+    overrides = pd.DataFrame({"us.tactic.beta": np.linspace(0.1, 0.9, 300)})
+    seeds = np.arange(300)
+    whole = ENGINES["fast"](scenario, overrides, seeds)
+    pieces = ENGINES["fast"](scenario, overrides, seeds, chunk=7)
+    pd.testing.assert_frame_equal(whole, pieces)
+    assert whole.vetoes.sum() > 0 and whole.agreement_month.nunique() > 3
+
+
+def test_bad_per_run_value_is_refused_like_the_mesa_engine(configs):
+    scenario = load_scenario(configs / "sma11.toml")
+    overrides = pd.DataFrame({"us.tactic.beta": [0.3, 0.5, 1.7],  # boulware: beta <= 1
+                              "rok.gap_cost": [1.0, 2.0, 3.0]})
+    messages = []
+    for engine in ("mesa", "fast"):
+        with pytest.raises(ScenarioError) as err:
+            simulate_batch(scenario, overrides, np.arange(3), engine=engine)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1] and "us.tactic.beta" in messages[0]
+
+
+def test_default_engine_is_fast():
+    assert DEFAULT_ENGINE == "fast" and DEFAULT_ENGINE in ENGINES
+
+
+@pytest.fixture
+def outside_tactic():
+    """An offering tactic registered from outside the package (removed afterwards)."""
+
+    class Stubborn(Offering):
+        """Never concede."""
+
+        name = "stubborn_for_test"
+
+        def offer(self, view):
+            return float(view.opening)
+
+    yield Stubborn.name
+    del OFFERING[Stubborn.name]
+
+
+def test_unsupported_feature_falls_back_to_mesa_with_one_warning_line(configs, caplog,
+                                                                      outside_tactic):
+    scenario = load_scenario(configs / "teaching.toml", {"us.tactic": {"name": outside_tactic}})
+    seeds = np.arange(4)
+    with caplog.at_level(logging.WARNING, logger="negotiation_sim.engine"):
+        fast = simulate_batch(scenario, None, seeds, engine="fast")
+    records = [r for r in caplog.records if r.name == "negotiation_sim.engine"]
+    assert len(records) == 1
+    line = records[0].getMessage()
+    assert "\n" not in line and outside_tactic in line and "mesa engine" in line
+    pd.testing.assert_frame_equal(fast, simulate_batch(scenario, None, seeds, engine="mesa"))
+    assert not fast.agreed.any()  # a US side that never concedes: the fallback really ran
