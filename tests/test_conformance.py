@@ -221,6 +221,7 @@ def test_fast_engine_matches_mesa_on_random_parameter_sets():
         mesa = ENGINES["mesa"](scenario, overrides, seeds)
         fast = ENGINES["fast"](scenario, overrides, seeds)
         assert list(fast.columns) == list(mesa.columns)
+        assert (fast.dtypes == mesa.dtypes).all(), f"batch {batch}: dtypes differ"
         assert_same_outcomes(mesa, fast, f"batch {batch} ({raw}, overrides {overrides.columns})")
         tables.append(mesa)
         n_sets += len(overrides)
@@ -242,6 +243,16 @@ def test_fast_engine_matches_mesa_on_shipped_scenarios(configs, config):
     fast = simulate_batch(scenario, None, seeds, engine="fast")
     assert_same_outcomes(mesa, fast, config)
     pd.testing.assert_frame_equal(mesa, fast)  # same dtypes too
+
+
+@pytest.mark.parametrize("us_floor", [1150.0, 1040.0])  # no run agrees; some agree
+def test_fast_engine_table_equals_mesa_table_with_censored_runs(configs, us_floor):
+    scenario = load_scenario(configs / "teaching.toml", {"rok.bottom_line": 1080.0})
+    overrides = pd.DataFrame({"us.bottom_line": np.linspace(us_floor, 1150.0, 40)})
+    mesa = simulate_batch(scenario, overrides, np.arange(40), engine="mesa")
+    fast = simulate_batch(scenario, overrides, np.arange(40), engine="fast")
+    pd.testing.assert_frame_equal(mesa, fast)
+    assert mesa.censored.any() and mesa.agreed.any() == (us_floor < 1100)
 
 
 def test_chunking_and_dropping_finished_runs_do_not_change_outcomes(configs):

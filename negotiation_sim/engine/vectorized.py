@@ -25,12 +25,14 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import draws, rules
+from ..calendar import format_month
 from ..outcome import OUTCOME_FIELDS
 from ..scenario import Furlough, LeaderChange, Scenario, Shock, Side, Walkout
 from ..schema import EVENTS, SECTIONS, SIDES
@@ -192,38 +194,53 @@ def _invalid_rows(sc: Scenario, per_run: dict[str, np.ndarray]) -> np.ndarray:
 
 
 class _Outcomes:
-    """The batch's outcome columns, filled chunk by chunk."""
+    """The batch's outcome columns, filled as runs finish; the table wraps these very
+    arrays (no copy), so a batch's memory is its outcome table plus one chunk's arrays."""
 
     def __init__(self, n: int) -> None:
-        self.agreed = np.zeros(n, dtype=bool)
-        self.end_month = np.zeros(n, dtype=np.int64)  # agreement month, or last month
-        self.amount = np.full(n, np.nan)
-        self.rounds_held = np.zeros(n, dtype=np.int64)
-        self.walkouts = np.zeros(n, dtype=np.int64)
-        self.vetoes = np.zeros(n, dtype=np.int64)
-        self.tentative_deals = np.zeros(n, dtype=np.int64)
-        self.gap_months = np.zeros(n, dtype=np.int64)
-        self.krw_per_usd = np.full(n, np.nan)
-        self.amount_in_force = np.full(n, np.nan)
-        self.term_years = np.zeros(n, dtype=np.int64)
-        self.month_label = np.empty(n, dtype=object)
+        self.columns = {
+            "agreed": np.zeros(n, dtype=bool),
+            "agreement_month": np.full(n, -1, dtype=np.int32),  # month number; text at the end
+            "amount_krw_bn": np.full(n, np.nan),
+            "amount_usd_m": np.full(n, np.nan),
+            "increase_pct": np.full(n, np.nan),
+            "gap_months": np.zeros(n, dtype=np.int64),
+            "censored": np.ones(n, dtype=bool),
+            "rounds_held": np.zeros(n, dtype=np.int64),
+            "walkouts": np.zeros(n, dtype=np.int64),
+            "vetoes": np.zeros(n, dtype=np.int64),
+            "tentative_deals": np.zeros(n, dtype=np.int64),
+            "term_years": np.zeros(n, dtype=np.int64),
+        }
+        assert tuple(self.columns) == OUTCOME_FIELDS
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
 
     def table(self) -> pd.DataFrame:
-        amount = self.amount
-        return pd.DataFrame({
-            "agreed": self.agreed,
-            "agreement_month": np.where(self.agreed, self.month_label, None),
-            "amount_krw_bn": amount,
-            "amount_usd_m": amount * 1000.0 / self.krw_per_usd,
-            "increase_pct": rules.increase_pct(amount, self.amount_in_force),
-            "gap_months": self.gap_months,
-            "censored": ~self.agreed,
-            "rounds_held": self.rounds_held,
-            "walkouts": self.walkouts,
-            "vetoes": self.vetoes,
-            "tentative_deals": self.tentative_deals,
-            "term_years": self.term_years,
-        }, columns=list(OUTCOME_FIELDS))
+        columns = dict(self.columns)
+        columns["agreement_month"] = _month_text(columns["agreement_month"], columns["agreed"])
+        return pd.DataFrame(columns, columns=list(OUTCOME_FIELDS), copy=False)
+
+
+def _month_text(numbers: np.ndarray, agreed: np.ndarray) -> Any:
+    """'YYYY-MM' (missing where not agreed) in the dtype pandas gives a column of such
+    text, as the Mesa engine's table has it: built from a dictionary of the few distinct
+    months, without a Python string object per run when pandas stores text in Arrow."""
+    if not agreed.any():
+        return np.full(len(numbers), None, dtype=object)
+    first = int(numbers[agreed].min())
+    codes = numbers - np.int32(first)  # 0 for the first month any run agreed in
+    codes[~agreed] = 0
+    labels = [format_month(first + i) for i in range(int(codes.max()) + 1)]
+    dtype = pd.Series(labels[:1]).dtype
+    if getattr(dtype, "storage", None) != "pyarrow":
+        return np.where(agreed, np.array(labels, dtype=object)[codes], None)
+    import pyarrow as pa
+
+    text = pa.DictionaryArray.from_arrays(pa.array(codes, mask=~agreed),
+                                          pa.array(labels, pa.string()))
+    return pd.array(text.cast(pa.large_string()), dtype=dtype)
 
 
 # --- the month loop ---------------------------------------------------------------
@@ -314,11 +331,9 @@ class _Talks:
         self.shocks = [e for e in sc.events if isinstance(e, Shock)]
         self.shock_fired = {e.index: np.zeros(n, dtype=bool) for e in self.shocks
                             if e.month is None}
-        # Scenario-level numbers for the outcome table.
-        out.krw_per_usd[rows] = per_run.get("scenario.krw_per_usd", sc.krw_per_usd)
-        out.amount_in_force[rows] = per_run.get("agreement_in_force.amount_krw_bn",
-                                                sc.amount_in_force)
-        out.term_years[rows] = per_run.get("new_agreement.term_years", sc.term_years)
+        self.position = np.arange(n)  # chunk position of each run still in the arrays
+        # By chunk position (never compacted): the deal's month (else the last) and amount.
+        self.deals = SimpleNamespace(month=np.full(n, sc.n_months - 1), amount=np.full(n, np.nan))
 
     def param(self, key: str, default: Any) -> Any:
         """A run parameter: this chunk's per-run array if overridden, else the scenario's."""
@@ -461,10 +476,8 @@ class _Talks:
                                    _pick(side.veto_probability, idx), u)
         agreed = ~(veto["us"] | veto["rok"])
         done = idx[agreed]
-        rows = self.rows[done]
-        self.out.agreed[rows] = True
-        self.out.end_month[rows] = m
-        self.out.amount[rows] = amount[agreed]
+        self.deals.month[self.position[done]] = m
+        self.deals.amount[self.position[done]] = amount[agreed]
         self.alive[done] = False
         for s, side in self.sides.items():
             v = idx[veto[s]]
@@ -479,19 +492,28 @@ class _Talks:
     # --- bookkeeping ----------------------------------------------------------------
 
     def _retire(self, idx: np.ndarray) -> None:
-        """Write the counters and gap accounting of runs ``idx`` (finished or censored)."""
-        sc, out = self.sc, self.out
-        rows = self.rows[idx]
-        out.end_month[rows] = np.where(out.agreed[rows], out.end_month[rows], sc.n_months - 1)
+        """Write the outcome rows of runs ``idx`` (agreed, or censored at the horizon)."""
+        sc, out, rows = self.sc, self.out, self.rows[idx]
+        end = self.deals.month[self.position[idx]]
+        amount = self.deals.amount[self.position[idx]]
+        agreed = ~self.alive[idx]
         held = np.zeros(sc.n_months, dtype=np.int64)
         held[list(sc.round_months)] = 1
-        out.rounds_held[rows] = np.cumsum(held)[out.end_month[rows]]
-        out.gap_months[rows] = rules.gap_months(True, out.end_month[rows], sc.expiry, 0)
-        out.walkouts[rows] = self.walkouts[idx]
-        out.vetoes[rows] = self.vetoes[idx]
-        out.tentative_deals[rows] = self.tentative_deals[idx]
-        labels = np.array([sc.month_label(i) for i in range(sc.n_months)], dtype=object)
-        out.month_label[rows] = labels[out.end_month[rows]]
+        krw = _pick(self.param("scenario.krw_per_usd", sc.krw_per_usd), idx)
+        in_force = _pick(self.param("agreement_in_force.amount_krw_bn", sc.amount_in_force), idx)
+        out["agreed"][rows] = agreed
+        out["agreement_month"][rows] = np.where(agreed, sc.talks_start + end, -1)
+        out["amount_krw_bn"][rows] = amount
+        out["amount_usd_m"][rows] = amount * 1000.0 / krw  # as in SMAModel.outcome
+        out["increase_pct"][rows] = rules.increase_pct(amount, in_force)
+        out["gap_months"][rows] = rules.gap_months(agreed, end, sc.expiry, sc.n_months - 1)
+        out["censored"][rows] = ~agreed
+        out["rounds_held"][rows] = np.cumsum(held)[end]
+        out["walkouts"][rows] = self.walkouts[idx]
+        out["vetoes"][rows] = self.vetoes[idx]
+        out["tentative_deals"][rows] = self.tentative_deals[idx]
+        out["term_years"][rows] = _pick(self.param("new_agreement.term_years", sc.term_years),
+                                        idx)
 
     def _compact(self) -> None:
         """Drop the runs that have agreed from every per-run array."""

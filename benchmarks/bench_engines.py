@@ -1,0 +1,105 @@
+"""Both engines on sma11-sized batches: runs/s, peak memory, and the speed ratio.
+
+    python benchmarks/bench_engines.py [--sizes 1000 10000 100000] [--mesa-max 10000]
+
+Every measurement runs in a fresh subprocess (so one measurement's heap cannot inflate
+another's): it loads ``configs/sma11.toml``, warms the engine up on a small batch, times
+``simulate_batch`` on N runs (seeds 0..N-1, traces off; best of ``--repeats`` for the
+fast engine). Peak memory is the rise of the process's peak resident set size during
+the first timed call (it counts numpy and Arrow buffers alike), shown next to the size
+of the outcome table the call returns, which grows with N by nature; what the engine
+needs beyond its result is flat in N because it runs in chunks. The Mesa engine is
+measured on the smaller sizes only. Prints one Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "configs" / "sma11.toml"
+
+
+def measure(engine: str, n: int, repeats: int) -> dict[str, float]:
+    """Time and memory of one engine on ``n`` sma11 runs (run in a subprocess)."""
+    import numpy as np
+
+    from negotiation_sim.engine import simulate_batch
+    from negotiation_sim.scenario import load_scenario
+
+    scenario = load_scenario(CONFIG)
+    seeds = np.arange(n, dtype=np.int64)
+    simulate_batch(scenario, None, seeds[: min(n, 500)], engine=engine)  # warm-up
+    before = _max_rss_mb()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        table = simulate_batch(scenario, None, seeds, engine=engine)
+        best = min(best, time.perf_counter() - start)
+        if _ == 0:
+            rss_rise = _max_rss_mb() - before
+            table_mb = table.memory_usage(index=True, deep=True).sum() / 2**20
+            agreed = float(table.agreed.mean())
+        del table
+    return {"engine": engine, "runs": n, "seconds": best, "runs_per_s": n / best,
+            "peak_mb": rss_rise, "table_mb": table_mb, "agreed": agreed}
+
+
+def _max_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_in_subprocess(engine: str, n: int, repeats: int) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--measure", engine, str(n), "--repeats", str(repeats)]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--mesa-max", type=int, default=10_000,
+                        help="largest batch also run on the Mesa engine (default 10000)")
+    parser.add_argument("--repeats", type=int, default=3, help="fast engine: best of R")
+    parser.add_argument("--measure", nargs=2, metavar=("ENGINE", "N"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        engine, n = args.measure[0], int(args.measure[1])
+        print(json.dumps(measure(engine, n, args.repeats if engine == "fast" else 1)))
+        return 0
+
+    import mesa
+    import numpy
+
+    print(f"# sma11, traces off; Python {platform.python_version()}, Mesa {mesa.__version__}, "
+          f"numpy {numpy.__version__}, {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.2f} at start")
+    print()
+    print("| runs | engine | seconds | runs/s | peak memory MB | outcome table MB "
+          "| fast / mesa |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for n in args.sizes:
+        fast = run_in_subprocess("fast", n, args.repeats)
+        rows = [fast]
+        if n <= args.mesa_max:
+            rows.insert(0, run_in_subprocess("mesa", n, 1))
+        for r in rows:
+            ratio = (f"{fast['runs_per_s'] / rows[0]['runs_per_s']:.0f}x"
+                     if r is fast and len(rows) == 2 else "")
+            print(f"| {n:,} | {r['engine']} | {r['seconds']:.3f} | {r['runs_per_s']:,.0f} "
+                  f"| {r['peak_mb']:.1f} | {r['table_mb']:.1f} | {ratio} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
