@@ -255,6 +255,21 @@ def test_fast_engine_table_equals_mesa_table_with_censored_runs(configs, us_floo
     assert mesa.censored.any() and mesa.agreed.any() == (us_floor < 1100)
 
 
+def test_structural_columns_split_the_batch_and_keep_row_order(configs):
+    scenario = load_scenario(configs / "sma11.toml")
+    n = 60
+    overrides = pd.DataFrame({
+        "rounds.months": [["2019-09", "2019-11", "2020-06", "2021-02"], ["2019-09", "2019-11"],
+                          ["2019-09", "2019-10", "2019-11", "2019-12"]] * (n // 3),
+        "us.tactic.deadline_months": ["expiry", 6, 3, 9] * (n // 4),
+        "us.opening": np.linspace(3000.0, 6000.0, n),
+    })
+    mesa = simulate_batch(scenario, overrides, np.arange(n), engine="mesa")
+    fast = simulate_batch(scenario, overrides, np.arange(n), engine="fast")
+    pd.testing.assert_frame_equal(mesa, fast)
+    assert mesa.rounds_held.nunique() >= 2 and mesa.agreed.any() and mesa.censored.any()
+
+
 def test_chunking_and_dropping_finished_runs_do_not_change_outcomes(configs):
     scenario = load_scenario(configs / "sma11.toml")
     overrides = pd.DataFrame({"us.tactic.beta": np.linspace(0.1, 0.9, 300)})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -17,7 +19,7 @@ def simulate_mesa(scenario: Scenario, overrides: pd.DataFrame, seeds: np.ndarray
     records = overrides.to_dict("records") if columns else [{}] * len(seeds)
     cache: dict[tuple, Scenario] = {}
     for record, seed in zip(records, seeds, strict=True):
-        key = tuple(record.get(c) for c in columns)
+        key = tuple(hashable(record.get(c)) for c in columns)
         if key not in cache:
             cache[key] = scenario.with_overrides(record) if record else scenario
         model = SMAModel(cache[key], rng=int(seed), collect=False)
@@ -25,6 +27,11 @@ def simulate_mesa(scenario: Scenario, overrides: pd.DataFrame, seeds: np.ndarray
         _release(model)
         rows.append([getattr(outcome, name) for name in OUTCOME_FIELDS])
     return pd.DataFrame(rows, columns=list(OUTCOME_FIELDS))
+
+
+def hashable(value: Any) -> Any:
+    """An override value as a dict key (``rounds.months`` is a list)."""
+    return tuple(value) if isinstance(value, list | np.ndarray) else value
 
 
 def _release(model: SMAModel) -> None:

@@ -37,7 +37,7 @@ from ..outcome import OUTCOME_FIELDS
 from ..scenario import Furlough, LeaderChange, Scenario, Shock, Side, Walkout
 from ..schema import EVENTS, SECTIONS, SIDES
 from ..tactics import ACCEPTANCE, HISTORY, OFFERING, NegotiationView, make_acceptance, make_offering
-from .mesa_engine import simulate_mesa
+from .mesa_engine import hashable, simulate_mesa
 
 CHUNK = 16384  # runs per chunk: arrays of 128 kB stay in the CPU's L2 cache
 COMPACT_BELOW = 0.75  # drop finished runs once fewer than this share is still talking
@@ -116,10 +116,6 @@ def _is_per_run(key: str, column: pd.Series) -> bool:
     return head == "events" and mid.isdigit() and leaf in _EVENT_NUMBERS
 
 
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list | np.ndarray) else value
-
-
 def _groups(scenario: Scenario, overrides: pd.DataFrame):
     """(scenario, row positions, per-run arrays) for each structurally distinct group."""
     n = len(overrides)
@@ -129,7 +125,7 @@ def _groups(scenario: Scenario, overrides: pd.DataFrame):
         members: dict[tuple, list[int]] = {}
         columns = [overrides[c].tolist() for c in structural]
         for i, key in enumerate(zip(*columns, strict=True)):
-            members.setdefault(tuple(map(_hashable, key)), []).append(i)
+            members.setdefault(tuple(map(hashable, key)), []).append(i)
         groups = [np.asarray(rows, dtype=np.int64) for rows in members.values()]
     else:
         groups = [np.arange(n, dtype=np.int64)]
