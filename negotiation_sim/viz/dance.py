@@ -236,9 +236,12 @@ def dance_figure(trace: pd.DataFrame, scenario: Scenario,
     order = ["us_offer", "us_bottom", "rok_offer", "rok_bottom", "in_force", "round",
              "walkout", "veto", "agreement"]
     _legend(fig, [handles[k] for k in order if k in handles])
+    for text in [*fixed, *(t for t, _ in movable)]:
+        text.set_in_layout(False)  # labels inside the axes: the layout need not see them
+    fig.draw_without_rendering()  # run the layout once so display coordinates are final
     if gap_label is not None:
-        _fit_gap_label(fig, main, *gap_label)
-    _arrange(fig, main, movable, fixed)
+        _fit_gap_label(main, *gap_label)
+    _arrange(main, movable, fixed)
     return fig
 
 
@@ -247,21 +250,18 @@ def _legend(fig: Any, shown: list[Any]) -> None:
     for ncol in (5, 4, 3, 2):
         legend = fig.legend(shown, [h.get_label() for h in shown], loc="outside lower center",
                             ncol=ncol)
-        fig.draw_without_rendering()
         if legend.get_window_extent().width <= fig.bbox.width - 8 or ncol == 2:
             return
         legend.remove()
 
 
-def _fit_gap_label(fig: Any, ax: Any, text: Any, start: float, stop: float,
-                   months: int) -> None:
+def _fit_gap_label(ax: Any, text: Any, start: float, stop: float, months: int) -> None:
     """Shorten the gap label until it fits inside the shaded span."""
     from matplotlib.text import Text
 
     x0, x1 = ax.transData.transform([(start, 0), (stop, 0)])[:, 0]
     for candidate in (text.get_text(), f"gap: {months} months", f"gap\n{months} mo."):
         text.set_text(candidate)
-        fig.draw_without_rendering()
         if Text.get_window_extent(text).width <= (x1 - x0) + 4:
             return
 
@@ -424,7 +424,7 @@ def _agreement(ax: Any, month: int, amount: float, out: dict[str, Any] | None,
 # --- label placement ---------------------------------------------------------------
 
 
-def _arrange(fig: Any, ax: Any, movable: list[tuple[Any, list[tuple[float, float, str, str]]]],
+def _arrange(ax: Any, movable: list[tuple[Any, list[tuple[float, float, str, str]]]],
              fixed: list[Any]) -> None:
     """Put each movable label at the candidate position that covers the least.
 
@@ -434,9 +434,6 @@ def _arrange(fig: Any, ax: Any, movable: list[tuple[Any, list[tuple[float, float
     ties keep the earlier candidate.
     """
     arrows = {text for text, _ in movable if hasattr(text, "arrow_patch")}
-    for text, _ in movable:
-        text.set_in_layout(False)
-    fig.draw_without_rendering()  # run the layout so display coordinates are final
     points, weights = _line_points(ax)
     frame = ax.get_window_extent()
     placed = [_box(t) for t in fixed]

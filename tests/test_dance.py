@@ -1,0 +1,201 @@
+"""The negotiation-dance figure and `negotiation-sim plot`, without a browser.
+
+The figure is inspected as a matplotlib object (artist ids, texts, axis limits), and
+the PNG is read back; `plot` is run from a scenario and from a `run --out` folder.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from negotiation_sim.api import run
+from negotiation_sim.cli import main
+from negotiation_sim.viz.dance import (
+    GID_AGREEMENT,
+    GID_EXPIRY,
+    GID_GAP,
+    GID_VETO,
+    DanceEvent,
+    dance_figure,
+    parse_events,
+)
+from negotiation_sim.viz.style import save
+
+from .conftest import CONFIGS
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", head[16:24])
+
+
+def _by_gid(fig, gid: str) -> list:
+    return [a for a in fig.findobj(lambda a: a.get_gid() == gid)]
+
+
+def _x_extent(span) -> tuple[float, float]:
+    """Data x range of an axvspan (a Rectangle or a Polygon, by matplotlib version)."""
+    xs = span.get_patch_transform().transform(span.get_path().vertices)[:, 0]
+    return float(xs.min()), float(xs.max())
+
+
+@pytest.fixture(scope="module")
+def sma11():
+    return run(CONFIGS / "sma11.toml", seed=0)
+
+
+def test_sma11_figure_shows_the_gap_the_veto_and_the_deal(sma11, tmp_path):
+    sc, out = sma11.scenario, sma11.outcome
+    fig = dance_figure(sma11.trace, sc, out, seed=0)
+    main_ax = fig.axes[1]
+
+    # the $5bn opening gets its own short panel; the endgame fills the tall one
+    top, bottom = fig.axes[0].get_ylim(), main_ax.get_ylim()
+    assert top[0] < 5750 < top[1] and bottom[1] <= top[0] + 1e-9
+    assert bottom[0] < sc.amount_in_force and bottom[1] > 1495 and bottom[1] < 2000
+
+    gaps = _by_gid(fig, GID_GAP)  # one span per panel, from expiry to the deal month
+    assert len(gaps) == 2
+    start, stop = _x_extent(gaps[-1])
+    deal_month = list(sma11.trace["month"]).index(out.agreement_month)
+    assert start == pytest.approx(sc.expiry + 0.5) and stop == pytest.approx(deal_month)
+
+    expiry = _by_gid(fig, GID_EXPIRY)
+    assert expiry and all(line.get_xdata()[0] == sc.expiry + 0.5 for line in expiry)
+
+    vetoes = _by_gid(fig, GID_VETO)
+    assert len(vetoes) == 1 == out.vetoes
+    veto = vetoes[0]
+    assert "VETO by US (Trump)" in veto.get_text() and "1,170-1,176" in veto.get_text()
+    assert veto.xy[0] == list(sma11.trace["month"]).index("2020-04")
+
+    deals = _by_gid(fig, GID_AGREEMENT)
+    assert len(deals) == 1
+    deal = deals[0]
+    assert deal.xy == (deal_month, pytest.approx(out.amount_krw_bn))
+    assert "DEAL 2021-02" in deal.get_text() and "1,187.8 bn won" in deal.get_text()
+    assert "$1,033M" in deal.get_text().replace("\\$", "$")
+    assert "+14.3%" in deal.get_text()
+
+    texts = " | ".join(t.get_text() for t in main_ax.texts)
+    for label in ("US walks out", "ROK furlough (gap cost x2)", "new US leader: Biden",
+                  "gap: no agreement in force (14 months)", "old agreement expires (2019-12)"):
+        assert label in texts
+    # labels the reader must point at do not sit on top of each other
+    from matplotlib.text import Text
+
+    boxes = [Text.get_window_extent(t) for t in (veto, deal)]
+    assert not boxes[0].overlaps(boxes[1])
+
+    usd = main_ax.child_axes[0]  # the secondary axis in US$ million at 1,150 won/$
+    assert "US\\$ million (at 1,150 won/\\$)" in usd.get_ylabel()
+    assert np.allclose(usd.get_ylim(), np.array(main_ax.get_ylim()) * 1000 / 1150)
+
+    path = save(fig, tmp_path / "sma11.png")
+    width, height = _png_size(path)
+    assert (width, height) == (1100, 704) and 60_000 < path.stat().st_size < 200_000
+
+
+def test_a_calm_run_gets_one_axis_and_no_veto(tmp_path):
+    result = run(CONFIGS / "teaching.toml", seed=0)
+    fig = dance_figure(result.trace, result.scenario, result.outcome)
+    assert len(fig.axes) == 1  # no broken axis: the openings are close to the endgame
+    assert not _by_gid(fig, GID_VETO) and len(_by_gid(fig, GID_AGREEMENT)) == 1
+    low, high = fig.axes[0].get_ylim()
+    assert low < 900 and 1200 < high < 1400
+
+
+def test_a_censored_run_has_no_deal_and_says_so():
+    result = run(CONFIGS / "sma11.toml", seed=3, overrides={
+        "events.4.bottom_line": 1450, "events.4.demand": 1600, "rok.gap_sensitivity": 0.0})
+    assert not result.outcome.agreed
+    fig = dance_figure(result.trace, result.scenario, result.outcome)
+    assert not _by_gid(fig, GID_AGREEMENT)
+    assert _x_extent(_by_gid(fig, GID_GAP)[-1])[1] == pytest.approx(len(result.trace) - 0.5)
+    assert "censored" in fig.axes[0].get_title(loc="left")
+
+
+def test_an_empty_trace_draws_a_waiting_frame():
+    result = run(CONFIGS / "sma11.toml", seed=0)
+    fig = dance_figure(result.trace.iloc[:0], result.scenario, None, horizon_months=40,
+                       detached=True)
+    assert "press Step" in " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert fig.axes[0].get_xlim()[1] == pytest.approx(39.5)
+
+
+def test_parse_events_reads_every_kind():
+    trace = pd.DataFrame({"events": ["", "walkout_us", "furlough_rok;tentative_deal;veto_us",
+                                     "leader_us:Biden;shock:us.gap_sensitivity", "agreement",
+                                     None]})
+    assert parse_events(trace) == [
+        DanceEvent(1, "walkout", "us"), DanceEvent(2, "furlough", "rok"),
+        DanceEvent(2, "tentative_deal", None), DanceEvent(2, "veto", "us"),
+        DanceEvent(3, "leader", "us", "Biden"),
+        DanceEvent(3, "shock", "us", "us.gap_sensitivity"), DanceEvent(4, "agreement", None),
+    ]
+
+
+def test_plot_from_a_run_folder_draws_the_recorded_run(tmp_path, capsys):
+    folder = tmp_path / "run"
+    assert main(["run", str(CONFIGS / "sma11.toml"), "--seed", "2", "--out", str(folder),
+                 "--set", "us.opening=4600"]) == 0
+    capsys.readouterr()
+    assert main(["plot", str(folder)]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {folder / 'dance.png'}"
+    width, _ = _png_size(folder / "dance.png")
+    assert width == 1100 and (folder / "dance.png").stat().st_size > 50_000
+
+    from negotiation_sim.cli.plot import read_run_folder
+
+    trace, scenario, outcome, seed = read_run_folder(folder)
+    again = run(scenario, seed=seed)  # the folder's settings and seed reproduce the run
+    assert seed == 2 and scenario.us.opening == 4600
+    pd.testing.assert_frame_equal(trace, again.trace, check_dtype=False)
+    assert outcome == again.outcome.to_dict()
+
+
+def test_plot_from_a_config_writes_the_named_file(tmp_path, capsys):
+    out = tmp_path / "figs" / "sma11.png"
+    assert main(["plot", str(CONFIGS / "sma11.toml"), "--seed", "0", "--out", str(out)]) == 0
+    assert out.exists() and _png_size(out) == (1100, 704)
+    assert not list(out.parent.glob(".*.tmp"))  # atomic write left no temporary file
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["plot", "nowhere.toml"], "nowhere.toml: no such file or folder"),
+    (["plot", "{cfg}", "--out", "{tmp}/x.jpg"], "--out"),
+    (["plot", "{cfg}", "--seed", "-1"], "--seed -1"),
+    (["plot", "{cfg}", "--set", "us.opening=-5"], "us.opening"),
+    (["plot", "{tmp}"], "missing trace.parquet, manifest.json, outcome.json"),
+])
+def test_plot_bad_input_is_one_line_and_exit_2(args, needle, tmp_path, capsys):
+    argv = [a.format(cfg=CONFIGS / "sma11.toml", tmp=tmp_path) for a in args]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and needle in err
+    assert "Traceback" not in err and not list(tmp_path.rglob("*.png"))
+
+
+def test_plot_refuses_seed_for_a_run_folder_and_a_corrupt_trace(tmp_path, capsys):
+    folder = tmp_path / "run"
+    assert main(["run", str(CONFIGS / "sma9.toml"), "--out", str(folder)]) == 0
+    assert main(["plot", str(folder), "--seed", "3"]) == 2
+    (folder / "trace.parquet").write_bytes(b"not parquet")
+    assert main(["plot", str(folder)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("error: --seed") and "trace.parquet: cannot read" in err[1]
+    assert not (folder / "dance.png").exists()
+
+
+def test_dance_handles_nan_only_offers_month():
+    result = run(CONFIGS / "sma11.toml", seed=0)
+    partial = result.trace.iloc[:3].copy()  # third month is a walk-out: no offers
+    assert np.isnan(partial["us_offer"].iloc[2])
+    fig = dance_figure(partial, result.scenario, None, horizon_months=40, detached=True)
+    assert "US walks out" in " ".join(t.get_text() for t in fig.axes[-1].texts)
