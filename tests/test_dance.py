@@ -199,3 +199,11 @@ def test_dance_handles_nan_only_offers_month():
     assert np.isnan(partial["us_offer"].iloc[2])
     fig = dance_figure(partial, result.scenario, None, horizon_months=40, detached=True)
     assert "US walks out" in " ".join(t.get_text() for t in fig.axes[-1].texts)
+
+
+def test_readme_embeds_the_sma11_figure():
+    from .conftest import ROOT
+
+    assert "](docs/sma11.png)" in (ROOT / "README.md").read_text()
+    png = ROOT / "docs" / "sma11.png"
+    assert _png_size(png)[0] >= 800 and png.stat().st_size < 200_000
