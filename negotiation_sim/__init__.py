@@ -2,6 +2,7 @@
 
 from .api import RunResult, run
 from .errors import ScenarioError
+from .experiments import summarize, sweep
 from .model import SMAModel
 from .outcome import OUTCOME_FIELDS, TRACE_FIELDS, Outcome
 from .scenario import Scenario, load_scenario
@@ -18,4 +19,6 @@ __all__ = [
     "ScenarioError",
     "load_scenario",
     "run",
+    "summarize",
+    "sweep",
 ]

@@ -1,0 +1,293 @@
+"""How runs are executed: in this process, in a local process pool, or on Dask.
+
+Every evaluator has the same shape: a context manager whose ``imap_unordered(fn,
+tasks)`` yields ``(task, result, error)`` as chunks finish, in any order, keeping at
+most a few chunks in flight per worker (memory stays flat however many chunks a sweep
+has). ``error`` is the exception a chunk raised as a whole (a dead worker, a lost
+connection); errors of single runs are recorded inside the result by the chunk itself.
+
+The local pool forks its workers when this process runs a single Python thread (fast:
+the workers inherit the imported model), and otherwise uses a fork server that preloads
+the model (safe next to other threads, e.g. in a notebook); see ``start_method``. The start method is chosen here and
+passed to the pool, never set globally (``mesa.batch_run`` sets ``spawn`` globally;
+that does not affect this pool). Workers ignore Ctrl-C (the main process stops the
+sweep) and die with the main process (``PR_SET_PDEATHSIG`` on Linux), so a killed
+sweep leaves no orphans.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+import threading
+import uuid
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from ..errors import UsageError
+
+Outcome = tuple[Any, Any, BaseException | None]
+PRELOAD = ["negotiation_sim.experiments.chunks"]
+MAX_POOL_RESTARTS = 3
+CONNECT_TIMEOUT = 10  # seconds to reach a Dask scheduler
+
+
+def default_workers() -> int:
+    """CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Evaluator:
+    """Base: sequential evaluation in this process."""
+
+    name = "sequential"
+    workers = 1
+
+    def __enter__(self) -> Evaluator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        return {"evaluator": self.name, "workers": self.workers}
+
+    def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Outcome]:
+        for task in tasks:
+            try:
+                result = fn(task)
+            except Exception as exc:
+                yield task, None, exc
+                continue
+            yield task, result, None
+
+
+SequentialEvaluator = Evaluator
+
+
+def start_method() -> str:
+    """fork when this process runs no other Python thread, else forkserver, else spawn.
+
+    Native thread pools (OpenBLAS, Arrow) exist in any process that imported numpy or
+    pandas; they re-initialise after a fork. Python threads (a notebook kernel, a Dask
+    client, a logging or progress thread) may hold locks a forked child would inherit
+    held: with any of them, workers come from a fork server instead (about 1 s more).
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # the main process died before we got here
+        os._exit(1)
+
+
+def _pid(_: object) -> int:
+    return os.getpid()
+
+
+class ProcessEvaluator(Evaluator):
+    """A local process pool with ``workers`` processes."""
+
+    name = "processes"
+
+    def __init__(self, workers: int, method: str | None = None) -> None:
+        self.workers = workers
+        self.method = method
+        self.pool: ProcessPoolExecutor | None = None
+        self.restarts = 0
+
+    def _start(self) -> None:
+        method = self.method or start_method()
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(PRELOAD)
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=context,
+                                        initializer=_worker_init)
+        self.used_method = method
+        with warnings.catch_warnings():
+            # Python 3.12+ warns on fork() next to any native thread; see start_method().
+            warnings.filterwarnings("ignore", r".*use of fork\(\) may lead to deadlocks",
+                                    DeprecationWarning)
+            # Start every worker now, before this process starts any thread of its own.
+            list(self.pool.map(_pid, range(self.workers)))
+
+    def __enter__(self) -> ProcessEvaluator:
+        self._start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=exc[0] is None, cancel_futures=True)
+            self.pool = None
+
+    def describe(self) -> dict[str, Any]:
+        return {"evaluator": self.name, "workers": self.workers,
+                "start_method": getattr(self, "used_method", self.method)}
+
+    def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Outcome]:
+        tasks = iter(tasks)
+        pending: dict[Future, Any] = {}
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < 2 * self.workers:
+                task = next(tasks, None)
+                if task is None:
+                    exhausted = True
+                    break
+                if self.pool is None:  # restarts used up: report, do not run
+                    yield task, None, RuntimeError("not run: worker processes kept dying")
+                    continue
+                pending[self.pool.submit(fn, task)] = task
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in done:
+                task = pending.pop(future)
+                try:
+                    yield task, future.result(), None
+                except BrokenProcessPool as exc:
+                    broken = True
+                    yield task, None, exc
+                except Exception as exc:
+                    yield task, None, exc
+            if broken:
+                for task in pending.values():
+                    yield task, None, BrokenProcessPool("a worker process died")
+                pending.clear()
+                self._restart()
+
+    def _restart(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+        if self.restarts < MAX_POOL_RESTARTS:
+            self.restarts += 1
+            self._start()
+
+
+class DaskEvaluator(Evaluator):
+    """Chunks sent to a Dask cluster: an existing scheduler, or a new ``LocalCluster``."""
+
+    name = "dask"
+
+    def __init__(self, address: str, workers: int | None = None,
+                 wait_for_workers: float = 30.0) -> None:
+        self.address = address
+        self.workers = workers or default_workers()
+        self.wait_seconds = wait_for_workers
+        self.cluster: Any = None
+        self.client: Any = None
+
+    def __enter__(self) -> DaskEvaluator:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise UsageError("--scheduler: dask.distributed is not installed; allowed: pip "
+                             "install 'negotiation_sim[batch]'") from None
+        if self.address == "local":
+            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                        processes=True, dashboard_address=None,
+                                        silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+        else:
+            _probe(self.address)
+            try:
+                self.client = Client(self.address, timeout=f"{CONNECT_TIMEOUT}s")
+            except (OSError, TimeoutError) as exc:
+                raise UsageError(f"--scheduler {self.address}: cannot connect ({exc}); "
+                                 "allowed: the address of a running dask scheduler, e.g. "
+                                 "tcp://host:8786, or local") from None
+            try:
+                self.client.wait_for_workers(1, timeout=self.wait_seconds)
+            except (TimeoutError, OSError):
+                self.client.close()
+                raise UsageError(f"--scheduler {self.address}: no worker joined within "
+                                 f"{self.wait_seconds:g} s; allowed: a scheduler with at "
+                                 "least one `dask worker` connected") from None
+            self.workers = max(1, sum(self.client.nthreads().values()))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def describe(self) -> dict[str, Any]:
+        return {"evaluator": self.name, "scheduler": self.address, "workers": self.workers}
+
+    def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Outcome]:
+        from distributed import as_completed
+
+        prefix = f"sweep-{uuid.uuid4().hex[:8]}"
+        tasks = iter(tasks)
+        of_future: dict[Any, Any] = {}
+        finished = as_completed()
+
+        def submit() -> bool:
+            task = next(tasks, None)
+            if task is None:
+                return False
+            future = self.client.submit(fn, task, key=f"{prefix}-chunk-{task.index}")
+            of_future[future] = task
+            finished.add(future)
+            return True
+
+        for _ in range(2 * self.workers):
+            if not submit():
+                break
+        for future in finished:
+            task = of_future.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:
+                yield task, None, exc
+            else:
+                yield task, result, None
+            future.release()
+            submit()
+
+
+def _probe(address: str) -> None:
+    """Fail fast when nothing listens at a tcp:// address (Dask would retry until timeout)."""
+    scheme, _, rest = address.partition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme != "tcp" or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise UsageError(f"--scheduler {address}: cannot connect ({exc.strerror or exc}); "
+                         "allowed: the address of a running dask scheduler, e.g. "
+                         "tcp://host:8786, or local") from None
+
+
+def make_evaluator(workers: int | None = None, scheduler: str | None = None) -> Evaluator:
+    """The evaluator for ``--workers`` / ``--scheduler``."""
+    if scheduler:
+        if scheduler != "local" and "://" not in scheduler:
+            raise UsageError(f"--scheduler {scheduler}: not an address; allowed: local, or a "
+                             "dask scheduler address like tcp://host:8786")
+        return DaskEvaluator(scheduler, workers)
+    workers = workers or default_workers()
+    return Evaluator() if workers == 1 else ProcessEvaluator(workers)
