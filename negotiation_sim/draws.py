@@ -19,6 +19,8 @@ its index in the block. A run's seed thus depends only on (base seed, run index)
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 BLOCK = 4096
@@ -35,11 +37,21 @@ STREAM_EVENTS = 8
 
 def splitmix64(x: np.ndarray) -> np.ndarray:
     """SplitMix64 finalizer on uint64 arrays (wrapping arithmetic)."""
-    z = np.asarray(x, dtype=np.uint64) + _GOLDEN
+    z = np.asarray(x, dtype=np.uint64)
+    if z.ndim:  # array arithmetic wraps silently; only numpy scalars warn on overflow
+        return _mix(z)
     with np.errstate(over="ignore"):
-        z = (z ^ (z >> np.uint64(30))) * _M1
-        z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
+        return _mix(z)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    z = z + _GOLDEN  # a new array: the caller's is left alone; the rest works in place
+    z ^= z >> np.uint64(30)
+    z *= _M1
+    z ^= z >> np.uint64(27)
+    z *= _M2
+    z ^= z >> np.uint64(31)
+    return z
 
 
 def seed_key(seed: int | np.ndarray) -> np.ndarray:
@@ -47,9 +59,10 @@ def seed_key(seed: int | np.ndarray) -> np.ndarray:
     return splitmix64(np.asarray(seed, dtype=np.uint64))
 
 
-def _unit(key: np.ndarray, counter: np.ndarray) -> np.ndarray:
-    """u = top 53 bits of splitmix64(key ^ splitmix64(counter)), scaled to [0, 1)."""
-    bits = splitmix64(key ^ splitmix64(counter))
+def _unit(key: np.ndarray, counter_bits: np.ndarray) -> np.ndarray:
+    """u = top 53 bits of splitmix64(key ^ counter_bits), scaled to [0, 1), where
+    ``counter_bits`` = splitmix64(month * stride + stream)."""
+    bits = splitmix64(key ^ counter_bits)
     return (bits >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
@@ -60,16 +73,26 @@ def uniforms(seed: int | np.ndarray, months: int, streams: int) -> np.ndarray:
         np.arange(months, dtype=np.uint64)[:, None] * np.uint64(_STREAM_STRIDE)
         + np.arange(streams, dtype=np.uint64)[None, :]
     )
-    return _unit(key, counter)
+    return _unit(key, splitmix64(counter))
 
 
-def uniform_at(key: np.ndarray, month: int, stream: int) -> np.ndarray:
-    """One cell of ``uniforms``, ``u(seed, month, stream)``, for runs with ``seed_key`` ``key``.
+def uniform_at(key: np.ndarray, month: int, stream: int | list[int]) -> np.ndarray:
+    """Cells of ``uniforms``, ``u(seed, month, stream)``, for runs with ``seed_key`` ``key``:
+    shape ``key.shape`` for one stream, ``key.shape + (len(stream),)`` for a list.
 
     The array engine draws only the cells a month needs, for the runs still talking,
     instead of the whole (runs, months, streams) table.
     """
-    return _unit(key, np.uint64(month * _STREAM_STRIDE + stream))
+    if isinstance(stream, int):
+        return _unit(key, _counter_bits(month * _STREAM_STRIDE + stream))
+    bits = np.array([_counter_bits(month * _STREAM_STRIDE + s) for s in stream], np.uint64)
+    return _unit(key[..., None], bits)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _counter_bits(counter: int) -> np.uint64:
+    """splitmix64 of one (month, stream) counter: the seed-free half of a draw."""
+    return splitmix64(np.uint64(counter))[()]
 
 
 def run_seeds(base_seed: int, run_index: np.ndarray | list[int]) -> np.ndarray:

@@ -275,6 +275,7 @@ class _Side:
         self.veto_probability = param(f"{side}.principal.veto_probability", pr.veto_probability)
         self.reset_demand = param(f"{side}.principal.reset_demand", _nan_if_none(pr.reset_demand))
         self.threshold_known = np.zeros(n, dtype=bool)
+        self.threshold_known_somewhere = False
         self.anchor_demand = _full(n, param(f"{side}.opening", spec.opening))
         self.anchor_month = np.zeros(n, dtype=np.int64)
         self.own_last = self.anchor_demand.copy()
@@ -292,9 +293,10 @@ class _Side:
             k: param(f"{side}.acceptance.{k}", v) for k, v in spec.acceptance_params.items()})
 
     def bottom_line(self) -> np.ndarray:
+        # Until a veto reveals a threshold in some run, "known" is False for all of them.
+        known = self.threshold_known if self.threshold_known_somewhere else False
         return rules.bottom_line(self.mandate, self.sign, self.gap_sensitivity, self.pressure,
-                                 self.pressure_at_mandate, self.threshold_known,
-                                 self.veto_threshold)
+                                 self.pressure_at_mandate, known, self.veto_threshold)
 
     def reanchor(self, idx: Any, demand: Any, month: int) -> None:
         self.anchor_demand[idx] = demand
@@ -340,8 +342,10 @@ class _Talks:
     def run(self) -> None:
         sc = self.sc
         for m in range(sc.n_months):
+            held = m in self.round_months
+            self._draw_events(m, held)
             self._fire_events(m)
-            if m in self.round_months:
+            if held:
                 self._round(m)
             if m > sc.expiry:  # a gap month for the runs still talking
                 for side in self.sides.values():
@@ -352,6 +356,16 @@ class _Talks:
             if alive < COMPACT_BELOW * len(self.alive):
                 self._compact()
         self._retire(np.arange(len(self.alive)))
+
+    def _draw_events(self, m: int, held: bool) -> None:
+        """This month's uniforms of the random events that may read one, in one go."""
+        due = [e.index for e in self.shocks if e.month is None]
+        if held:
+            due += [e.index for e in self.walkout_events if e.probability is not None]
+        self.event_u: dict[int, np.ndarray] = {}
+        if due:
+            u = draws.uniform_at(self.key, m, [draws.STREAM_EVENTS + i for i in due])
+            self.event_u = {i: u[:, j] for j, i in enumerate(due)}
 
     def _fire_events(self, m: int) -> None:
         n = len(self.alive)
@@ -365,7 +379,7 @@ class _Talks:
                 continue
             fired = self.shock_fired[ev.index]
             p = self.param(f"events.{ev.index}.probability", ev.probability)
-            due = ~fired & (draws.uniform_at(self.key, m, draws.STREAM_EVENTS + ev.index) < p)
+            due = ~fired & (self.event_u[ev.index] < p)
             if due.any():
                 fired |= due
                 self._apply_shock(ev, due)
@@ -388,6 +402,7 @@ class _Talks:
         side.reset_demand = self.param(f"events.{i}.reset_demand",
                                        _nan_if_none(pr.reset_demand))
         side.threshold_known = np.zeros(n, dtype=bool)
+        side.threshold_known_somewhere = False
         if ev.bottom_line is not None:
             side.mandate = _full(n, self.param(f"events.{i}.bottom_line", ev.bottom_line))
             side.pressure_at_mandate = side.pressure.copy()
@@ -412,8 +427,7 @@ class _Talks:
                 return True
             if ev.probability is not None:
                 p = self.param(f"events.{ev.index}.probability", ev.probability)
-                walked = walked | (draws.uniform_at(self.key, m, draws.STREAM_EVENTS + ev.index)
-                                   < p)
+                walked = walked | (self.event_u[ev.index] < p)
         return walked
 
     def _round(self, m: int) -> None:
@@ -481,6 +495,7 @@ class _Talks:
                 continue
             self.vetoes[v] += 1
             side.threshold_known[v] = True
+            side.threshold_known_somewhere = True
             reset = _pick(side.reset_demand, v)
             demand = np.where(np.isnan(reset), side.veto_threshold[v], reset)
             side.reanchor(v, demand, m)
