@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from negotiation_sim import draws
 from negotiation_sim.calendar import format_month, parse_month
 from negotiation_sim.engine import DEFAULT_ENGINE, ENGINES, simulate_batch
 from negotiation_sim.errors import ScenarioError
@@ -290,6 +291,16 @@ def test_bad_per_run_value_is_refused_like_the_mesa_engine(configs):
             simulate_batch(scenario, overrides, np.arange(3), engine=engine)
         messages.append(str(err.value))
     assert messages[0] == messages[1] and "us.tactic.beta" in messages[0]
+
+
+def test_fast_engine_reads_the_same_draws_as_the_mesa_model():
+    seeds = np.array([0, 1, 2**40 + 3, 2**62 - 1])
+    table = draws.uniforms(seeds, 30, 12)  # what SMAModel reads, one run at a time
+    key = draws.seed_key(seeds)
+    for month, stream in [(0, 0), (7, 3), (29, 11)]:
+        assert np.array_equal(draws.uniform_at(key, month, stream), table[:, month, stream])
+    assert np.array_equal(draws.uniform_at(key, 5, [8, 2, 11]), table[:, 5, [8, 2, 11]])
+    assert np.array_equal(draws.uniforms(seeds[2], 30, 12), table[2])
 
 
 def test_default_engine_is_fast():

@@ -63,6 +63,8 @@ def simulate_vectorized(scenario: Scenario, overrides: pd.DataFrame | None,
     if overrides is None:
         overrides = pd.DataFrame(index=range(len(seeds)))
     overrides = overrides.reset_index(drop=True)
+    if len(overrides) != len(seeds):
+        raise ValueError(f"{len(overrides)} override rows but {len(seeds)} seeds")
     feature = unsupported_feature(scenario, overrides)
     if feature is not None:
         log.warning("fast engine: %s; running these %d runs on the mesa engine",
