@@ -14,7 +14,9 @@ from ..scenario import Scenario
 
 
 def simulate_mesa(scenario: Scenario, overrides: pd.DataFrame, seeds: np.ndarray) -> pd.DataFrame:
-    rows = []
+    # Outcome columns as flat lists: no per-run container for the garbage collector to
+    # traverse again and again while the batch grows.
+    table: dict[str, list] = {name: [] for name in OUTCOME_FIELDS}
     columns = list(overrides.columns)
     records = overrides.to_dict("records") if columns else [{}] * len(seeds)
     cache: dict[tuple, Scenario] = {}
@@ -25,8 +27,9 @@ def simulate_mesa(scenario: Scenario, overrides: pd.DataFrame, seeds: np.ndarray
         model = SMAModel(cache[key], rng=int(seed), collect=False)
         outcome = model.run()
         _release(model)
-        rows.append([getattr(outcome, name) for name in OUTCOME_FIELDS])
-    return pd.DataFrame(rows, columns=list(OUTCOME_FIELDS))
+        for name, values in table.items():
+            values.append(getattr(outcome, name))
+    return pd.DataFrame(table, columns=list(OUTCOME_FIELDS))
 
 
 def hashable(value: Any) -> Any:
