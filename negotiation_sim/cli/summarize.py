@@ -39,7 +39,8 @@ def main(args: argparse.Namespace) -> int:
     folder = Path(args.dir) if Path(args.dir).is_dir() else Path(args.dir).parent
     runs, params = load(args.dir)
     wrote = [gap_histogram(runs, folder / FIGURES[1])]
-    pair = list(args.by or params)[:2]
+    by = list(args.by or [])
+    pair = (by + [p for p in params if p not in by])[:2]
     if len(pair) == 2:
         wrote.insert(0, heatmap(runs, pair[0], pair[1], folder / FIGURES[0]))
         wrote.insert(1, heatmap(runs, pair[0], pair[1], folder / FIGURES[2], "gap_median"))

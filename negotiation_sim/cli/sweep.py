@@ -59,15 +59,17 @@ def main(args: argparse.Namespace) -> int:
                            engine=args.engine,
                            progress=None if args.progress == "auto" else args.progress)
     except KeyboardInterrupt:
-        again = f"negotiation-sim sweep {args.config} --resume" + (
-            f" --out {args.out}" if args.out else "")
+        again = " ".join(["negotiation-sim sweep", str(args.config), "--resume",
+                          *(["--out", str(args.out)] if args.out else []),
+                          *(["--engine", args.engine] if args.engine else []),
+                          *(["--traces"] if args.traces else [])])
         print(f"interrupted: finished chunks are kept in {out}/parts; continue with: {again}",
               file=sys.stderr)
         return 130
     m = report.manifest
     print(f"{config.name}: {report.runs:,} runs ({config.n_points:,} points x "
           f"{config.replications} replications, {config.sampler}) with {m['engine']}; "
-          f"{report.ran_runs:,} run now in {report.seconds:.1f} s "
+          f"ran {report.ran_runs:,} in {report.seconds:.1f} s "
           f"({report.rate:,.0f} runs/s)")
     print()
     print(format_summary(summarize(report.out)))

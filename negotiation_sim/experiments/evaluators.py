@@ -8,11 +8,11 @@ connection); errors of single runs are recorded inside the result by the chunk i
 
 The local pool forks its workers when this process runs a single Python thread (fast:
 the workers inherit the imported model), and otherwise uses a fork server that preloads
-the model (safe next to other threads, e.g. in a notebook); see ``start_method``. The start method is chosen here and
-passed to the pool, never set globally (``mesa.batch_run`` sets ``spawn`` globally;
-that does not affect this pool). Workers ignore Ctrl-C (the main process stops the
-sweep) and die with the main process (``PR_SET_PDEATHSIG`` on Linux), so a killed
-sweep leaves no orphans.
+the model (safe next to other threads, e.g. in a notebook); see ``start_method``. The
+start method is passed to the pool, never set globally (``mesa.batch_run`` sets
+``spawn`` globally; that does not affect this pool). Workers ignore Ctrl-C (the main
+process stops the sweep) and exit when the main process dies, however it dies, so a
+killed sweep leaves no orphans (see ``_worker_init``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import contextlib
 import ctypes
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import socket
@@ -92,12 +93,24 @@ def start_method() -> str:
 
 
 def _worker_init() -> None:
+    """Ignore Ctrl-C (the main process stops the sweep); die with the main process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() == 1:  # the main process died before we got here
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: forked workers
+    parent = multiprocessing.parent_process()
+    if parent is None or not parent.is_alive():
         os._exit(1)
+    # Fork-server workers are the fork server's children, so PDEATHSIG cannot see the main
+    # process die (and the fork server outlives it while its children run): watch the
+    # main process's sentinel instead.
+    threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True,
+                     name="exit-with-main-process").start()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 def _pid(_: object) -> int:
@@ -142,6 +155,11 @@ class ProcessEvaluator(Evaluator):
     def describe(self) -> dict[str, Any]:
         return {"evaluator": self.name, "workers": self.workers,
                 "start_method": getattr(self, "used_method", self.method)}
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the pool's live workers (diagnostics)."""
+        processes = getattr(self.pool, "_processes", None) or {}
+        return sorted(pid for pid, proc in processes.items() if proc.is_alive())
 
     def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Outcome]:
         tasks = iter(tasks)

@@ -117,7 +117,8 @@ def summarize(runs: pd.DataFrame | str | Path, by: Sequence[str] | None = None,
 
 def format_summary(table: pd.DataFrame) -> str:
     """A readable text table of ``summarize`` output."""
-    params = [c for c in table.columns if c not in ("group", *STATS)]
+    params = [c for c in table.columns if c not in ("group", *STATS)
+              and not table[c].map(_missing).all()]
     show = pd.DataFrame({"group": table["group"]})
     for p in params:
         show[p] = table[p].map(lambda v: "" if _missing(v) else _g(v) if isinstance(

@@ -53,10 +53,10 @@ def gap_histogram(runs: pd.DataFrame, path: str | Path) -> Path:
     fig, ax = new_figure(size=(8.0, 4.5))
     edges = np.arange(0, (gap.max() if len(gap) else 0) + 2) - 0.5
     ax.hist([gap[~censored], gap[censored]], bins=edges, stacked=True,
-            color=[ACCENT, NEUTRAL], label=["agreement", "no agreement by the horizon"])
+            color=[ACCENT, GAP_COLOR], label=["agreement", "no agreement by the horizon"])
     if len(gap):
         median = float(np.median(gap))
-        ax.axvline(median, color=GAP_COLOR, lw=2.5, label=f"median {median:g} months")
+        ax.axvline(median, color=NEUTRAL, lw=1.5, ls="--", label=f"median {median:g} months")
     ax.set_xlabel("gap months (months without an agreement in force)")
     ax.set_ylabel("runs")
     ax.set_title(f"Gap length over {len(gap):,} runs")
