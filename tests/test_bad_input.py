@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+
 import pytest
 
 from negotiation_sim import ScenarioError, load_scenario

@@ -140,7 +140,15 @@ def test_sma11_shape_over_200_seeds(configs):
     assert df.amount_krw_bn.dropna().max() < 5750 / 2  # far below the US opening
 
 
-def test_mesa_batch_run_drives_the_model(configs):
+def test_mesa_batch_run_drives_the_model(configs, monkeypatch):
+    # batch_run forces the "spawn" start method globally and its tqdm starts a monitor
+    # thread: undo both so later tests (process pools) see a clean interpreter.
+    import multiprocessing
+
+    import tqdm
+
+    monkeypatch.setattr(tqdm.tqdm, "monitor_interval", 0)
+    start_method = multiprocessing.get_start_method(allow_none=True)
     params = {"scenario": str(configs / "teaching.toml"), "us_opening": [1200.0, 1300.0],
               "collect": True}
     seeds = [0, 1]
@@ -149,6 +157,7 @@ def test_mesa_batch_run_drives_the_model(configs):
         params["rng"] = seeds
     rows = mesa.batch_run(SMAModel, params, number_processes=1, display_progress=False,
                           max_steps=100, **kwargs)
+    multiprocessing.set_start_method(start_method, force=True)
     df = pd.DataFrame(rows)
     assert len(df) == 4
     last = df.groupby("us_opening").agreed.all()
