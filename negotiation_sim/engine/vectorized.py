@@ -246,7 +246,16 @@ def _month_text(numbers: np.ndarray, agreed: np.ndarray) -> Any:
 
 def _full(n: int, value: Any) -> np.ndarray:
     """A fresh float array of ``n`` runs from a scalar or per-run value."""
-    return np.array(np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)))
+    if isinstance(value, np.ndarray):
+        return value.astype(np.float64)  # a copy
+    return np.full(n, value, dtype=np.float64)
+
+
+def _per_run(value: Any, n: int) -> np.ndarray:
+    """``value`` as an array over the ``n`` runs (a read-only view if it was shared)."""
+    if isinstance(value, np.ndarray) and value.shape == (n,):
+        return value
+    return np.broadcast_to(value, (n,))
 
 
 def _pick(value: Any, idx: np.ndarray) -> Any:
@@ -450,7 +459,7 @@ class _Talks:
                 sign=side.sign, month=m, t=m - side.anchor_month, opening=side.anchor_demand,
                 bottom_line=side.bottom_line(), pressure=side.pressure, own_last=side.own_last,
                 opp_history=side.opp_history, u=u)
-            offers[s] = np.broadcast_to(side.tactic.offer(views[s]), (n,))
+            offers[s] = _per_run(side.tactic.offer(views[s]), n)
         x_us, x_rok = offers["us"], offers["rok"]
         us_accepts = us.acceptance.accepts(views["us"], x_rok, x_us)
         rok_accepts = rok.acceptance.accepts(views["rok"], x_us, x_rok)
@@ -462,7 +471,7 @@ class _Talks:
         else:
             deal, amount = rules.simultaneous(self.sc.settlement, x_us, x_rok, us_accepts,
                                               rok_accepts)
-        deal = np.broadcast_to(deal, (n,)) & self.alive
+        deal = _per_run(deal, n) & self.alive
         if talked is not None:
             deal &= talked
         for side, own, theirs in ((us, x_us, x_rok), (rok, x_rok, x_us)):
@@ -476,16 +485,15 @@ class _Talks:
                     talked[:, None], seen, side.opp_history)
         idx = np.flatnonzero(deal)
         if idx.size:
-            self._initialled(m, idx, np.broadcast_to(amount, (n,))[idx])
+            self._initialled(m, idx, _per_run(amount, n)[idx])
 
     def _initialled(self, m: int, idx: np.ndarray, amount: np.ndarray) -> None:
         """Leaders review the deals initialled in runs ``idx``; vetoes re-anchor."""
         self.tentative_deals[idx] += 1
-        veto = {}
-        for s, side in self.sides.items():
-            u = draws.uniform_at(self.key[idx], m, draws.STREAM_VETO[s])
-            veto[s] = rules.vetoes(side.sign, amount, side.veto_threshold[idx],
-                                   _pick(side.veto_probability, idx), u)
+        u = draws.uniform_at(self.key[idx], m, [draws.STREAM_VETO[s] for s in SIDES])
+        veto = {s: rules.vetoes(side.sign, amount, side.veto_threshold[idx],
+                                _pick(side.veto_probability, idx), u[:, j])
+                for j, (s, side) in enumerate(self.sides.items())}
         agreed = ~(veto["us"] | veto["rok"])
         done = idx[agreed]
         self.deals.month[self.position[done]] = m
