@@ -4,7 +4,8 @@ It applies the Mesa model's month (model.py, agents.py) to whole arrays of runs:
 same event order, the same maths (``rules`` and the tactics' ``offer`` / ``accepts``,
 called with arrays), the same draws (``draws``: a run reads ``u(seed, month, stream)``
 from the same cells). Only the looping differs, which is why both engines give the
-same outcomes (``tests/test_conformance.py``) while this one is ~100x faster.
+same outcomes (``tests/test_conformance.py``) while this one is a few hundred times
+faster on large batches (``benchmarks/bench_engines.py``, ``docs/engines.md``).
 
 * Runs go through in chunks of ``CHUNK``: peak memory is flat in the batch size.
 * In a chunk the month loop works on the runs still talking; runs that agreed are
