@@ -1,0 +1,12 @@
+"""Fitting the model to the historical record, and measuring what drives its outcomes.
+
+* ``record``: the SMA record as DataFrames and the observed outcome of each negotiation.
+* ``config``: a tuning config (cycles, free parameters, loss weights, seeds).
+* ``params``: how one tuned value applies to each cycle's scenario (modes).
+* ``loss``: simulated vs observed outcomes over common-random-number replications.
+* ``study``: the Optuna study (storage, worker processes, exact trial counts).
+* ``report``: tuned scenario files, fit tables, the Markdown report.
+* ``sensitivity``: Sobol' indices (SALib) with bootstrap confidence intervals.
+
+Modules import Optuna and SALib only where they need them (the ``tune`` extra).
+"""

@@ -1,0 +1,372 @@
+"""The tuning config: which cycles, which free parameters, the loss weights, the seeds.
+
+A tuning config is a TOML file with a ``[tune]`` table (see ``configs/tune_history.toml``)::
+
+    [tune]
+    name = "tune_history"      # study name and results/<name>/ by default
+    replications = 100         # runs per cycle per trial, the same seeds in every trial
+    seed = 2024                # base seed: run r gets draws.run_seeds(seed, [r])
+    sampler = "tpe"            # tpe | random (Optuna; seeded)
+    trials = 50                # trials per invocation unless --trials says otherwise
+
+    [[tune.cycles]]
+    name = "sma11"             # label for --holdout and the report
+    scenario = "history/sma11.toml"   # relative to this file
+    record = 11                # SMA number: observed outcome from negotiation_sim/data
+    weight = 1.0               # weight of this cycle in the loss
+    # observed = { gap_months = 15, change_pct = 13.9, rounds = 9, agreed_before_expiry = false }
+
+    [tune.loss]                # weight and scale of each term (docs/tuning.md)
+    gap_months = { weight = 1.0, scale = 3.0 }
+    change_pct = { weight = 1.0, scale = 2.0 }
+    rounds = { weight = 0.1, scale = 3.0 }
+    before_expiry = { weight = 0.5 }
+
+    [tune.parameters]          # free parameters (see tuning/params.py for the modes)
+    "us.tactic.beta" = { low = 0.05, high = 5.0, log = true }
+    "rok.bottom_line" = { mode = "percent_above_amount", low = 0.0, high = 20.0 }
+
+Every problem is reported like a scenario problem: ``FILE: KEY: message; allowed: ...``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ScenarioError
+from ..scenario import Scenario, load_scenario
+from . import record
+from .params import MODES, FreeParameter, cycle_overrides, is_valid_name
+
+SAMPLERS = ("tpe", "random")
+TUNE_KEYS = ("name", "replications", "seed", "sampler", "trials", "startup_trials", "cycles",
+             "loss", "parameters")
+CYCLE_KEYS = ("name", "scenario", "record", "weight", "observed")
+OBSERVED_KEYS = ("gap_months", "change_pct", "rounds", "agreed_before_expiry")
+PARAM_KEYS = ("low", "high", "mode", "log", "integer", "default")
+LOSS_TERMS = {"gap_months": (1.0, 3.0), "change_pct": (1.0, 2.0), "rounds": (0.1, 3.0),
+              "before_expiry": (0.5, 1.0)}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class LossTerm:
+    weight: float
+    scale: float
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One negotiation to fit: its scenario (facts fixed) and its observed outcome."""
+
+    name: str
+    scenario: Scenario
+    observed: dict[str, Any]
+    weight: float = 1.0
+    record: int | None = None
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class TuneConfig:
+    name: str
+    source: str
+    cycles: tuple[Cycle, ...]
+    parameters: tuple[FreeParameter, ...]
+    loss: dict[str, LossTerm]
+    replications: int = 100
+    seed: int = 0
+    sampler: str = "tpe"
+    trials: int = 50
+    startup_trials: int = 10
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def cycle_names(self) -> list[str]:
+        return [c.name for c in self.cycles]
+
+    def cycle(self, name: str) -> Cycle:
+        for c in self.cycles:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def fingerprint(self) -> str:
+        """What a stored study must match to be continued (cycles, parameters, loss, seeds)."""
+        facts = {
+            "cycles": [[c.name, c.scenario.resolved, c.observed, c.weight] for c in self.cycles],
+            "parameters": {p.name: p.describe() for p in self.parameters},
+            "loss": {k: [t.weight, t.scale] for k, t in self.loss.items()},
+            "replications": self.replications, "seed": self.seed, "sampler": self.sampler,
+        }
+        text = json.dumps(facts, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def load_tune_config(path: str | Path) -> TuneConfig:
+    """Read and validate a tuning config; raise ``ScenarioError`` on bad input."""
+    source = str(path)
+    raw = read_toml(path)
+    return tune_from_dict(raw, source, Path(path).parent)
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    source = str(path)
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScenarioError([("(file)", f"cannot read: {exc.strerror}; allowed: a readable "
+                              "config file (TOML)")], source) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([("(syntax)", f"not valid TOML: {exc}")], source) from None
+
+
+def tune_from_dict(raw: dict[str, Any], source: str = "<tune>",
+                   base_dir: Path | None = None) -> TuneConfig:
+    table = raw.get("tune")
+    if not isinstance(table, dict):
+        raise ScenarioError([("tune", "missing section; allowed: a [tune] table with keys "
+                              + ", ".join(TUNE_KEYS))], source)
+    problems: list[tuple[str, str]] = []
+
+    def problem(key: str, message: str) -> None:
+        problems.append((f"tune.{key}" if key else "tune", message))
+
+    for key in table:
+        if key not in TUNE_KEYS:
+            problem(key, f"unknown key; allowed: {', '.join(TUNE_KEYS)}")
+    for key in raw:
+        if key != "tune":
+            problems.append((key, "unknown section; allowed: [tune] (scenarios are files "
+                             "named in [[tune.cycles]])"))
+    name = table.get("name", Path(source).stem)
+    if not isinstance(name, str) or not _NAME.match(name):
+        problem("name", f"{name!r} is not a folder name; allowed: letters, digits, _ . -")
+    sampler = table.get("sampler", "tpe")
+    if sampler not in SAMPLERS:
+        problem("sampler", f"{sampler!r} is not allowed; allowed: {', '.join(SAMPLERS)}")
+    replications = integer(table, "replications", 100, 1, 10**6, problem)
+    seed = integer(table, "seed", 0, 0, 2**63 - 1, problem)
+    trials = integer(table, "trials", 50, 1, 10**6, problem)
+    startup = integer(table, "startup_trials", 10, 1, 10**6, problem)
+    loss = _loss(table.get("loss", {}), problem)
+    params = parse_parameters(table.get("parameters"), lambda k, m: problem(
+        f"parameters{'.' + k if k else ''}", m))
+    cycles = _cycles(table.get("cycles"), base_dir or Path("."), problem)
+    if problems:
+        raise ScenarioError(problems, source)
+    config = TuneConfig(name=name, source=source, cycles=tuple(cycles), parameters=tuple(params),
+                        loss=loss, replications=replications, seed=seed, sampler=sampler,
+                        trials=trials, startup_trials=startup, raw=raw)
+    check_applies(config.parameters, config.cycles, source, "tune.parameters")
+    return config
+
+
+def integer(table: dict[str, Any], key: str, default: int, low: int, high: int,
+            problem: Any) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        problem(key, f"{value!r} is not allowed; allowed: an integer in [{low}, {high}]")
+        return default
+    return value
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _loss(raw: Any, problem: Any) -> dict[str, LossTerm]:
+    out = {k: LossTerm(w, s) for k, (w, s) in LOSS_TERMS.items()}
+    if not isinstance(raw, dict):
+        problem("loss", f"{raw!r} is not a table; allowed: [tune.loss] with "
+                f"{', '.join(LOSS_TERMS)}")
+        return out
+    for key, spec in raw.items():
+        if key not in LOSS_TERMS:
+            problem(f"loss.{key}", f"unknown term; allowed: {', '.join(LOSS_TERMS)}")
+            continue
+        if not isinstance(spec, dict) or set(spec) - {"weight", "scale"}:
+            problem(f"loss.{key}", f"{spec!r} is not allowed; allowed: {{ weight = W, "
+                    "scale = S }")
+            continue
+        weight = spec.get("weight", out[key].weight)
+        scale = spec.get("scale", out[key].scale)
+        if not (_number(weight) and weight >= 0):
+            problem(f"loss.{key}.weight", f"{weight!r} is not allowed; allowed: a number >= 0")
+            continue
+        if not (_number(scale) and scale > 0):
+            problem(f"loss.{key}.scale", f"{scale!r} is not allowed; allowed: a number > 0")
+            continue
+        out[key] = LossTerm(float(weight), float(scale))
+    return out
+
+
+def parse_parameters(raw: Any, problem: Any) -> list[FreeParameter]:
+    """Free parameters from a ``{name = { low, high[, mode, log, integer, default] }}`` table."""
+    if not isinstance(raw, dict) or not raw:
+        problem("", "missing or empty; allowed: a table of \"dotted.key\" = { low = L, "
+                "high = H } (+ mode, log, integer, default)")
+        return []
+    params = []
+    for name, spec in _flatten(raw, ""):
+        def say(msg: str, n: str = name) -> None:
+            problem(n, msg)
+
+        bad_name = is_valid_name(name)
+        if bad_name:
+            say(bad_name)
+            continue
+        if not isinstance(spec, dict):
+            say(f"{spec!r} is not allowed; allowed: {{ low = L, high = H }}")
+            continue
+        unknown = [k for k in spec if k not in PARAM_KEYS]
+        if unknown:
+            say(f"unknown key {unknown[0]!r}; allowed: {', '.join(PARAM_KEYS)}")
+            continue
+        low, high = spec.get("low"), spec.get("high")
+        mode = spec.get("mode", "value")
+        log, is_int = spec.get("log", False), spec.get("integer", False)
+        default = spec.get("default")
+        if not (_number(low) and _number(high)) or low >= high:
+            say(f"needs numbers low < high (got low={low!r}, high={high!r}); allowed: "
+                "{ low = L, high = H }")
+        elif mode not in MODES:
+            say(f"mode {mode!r} is not allowed; allowed: {', '.join(MODES)}")
+        elif not isinstance(log, bool) or not isinstance(is_int, bool):
+            say("log and integer must be true or false; allowed: true, false")
+        elif log and low <= 0:
+            say(f"log = true needs low > 0 (got {low!r}); allowed: 0 < low < high")
+        elif is_int and (not float(low).is_integer() or not float(high).is_integer()):
+            say(f"integer = true needs integer bounds (got {low!r}, {high!r})")
+        elif default is not None and not (_number(default) and low <= default <= high):
+            say(f"default {default!r} is not allowed; allowed: a number in [{low}, {high}]")
+        else:
+            params.append(FreeParameter(name, float(low), float(high), mode, log, is_int,
+                                        None if default is None else float(default)))
+    return params
+
+
+def _flatten(node: dict[str, Any], prefix: str) -> list[tuple[str, Any]]:
+    """Dotted names of parameter specs; nested tables (us.opening unquoted) are walked."""
+    out: list[tuple[str, Any]] = []
+    for key, value in node.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict) and value and not set(value) & set(PARAM_KEYS):
+            out += _flatten(value, name)
+        else:
+            out.append((name, value))
+    return out
+
+
+def _cycles(raw: Any, base_dir: Path, problem: Any) -> list[Cycle]:
+    if not isinstance(raw, list) or not raw:
+        problem("cycles", "missing or empty; allowed: [[tune.cycles]] tables with name, "
+                "scenario, record (or observed)")
+        return []
+    out: list[Cycle] = []
+    for i, spec in enumerate(raw):
+        where = f"cycles.{i}"
+        if not isinstance(spec, dict):
+            problem(where, "is not a table; allowed: [[tune.cycles]] with name, scenario, record")
+            continue
+        unknown = [k for k in spec if k not in CYCLE_KEYS]
+        if unknown:
+            problem(f"{where}.{unknown[0]}", f"unknown key; allowed: {', '.join(CYCLE_KEYS)}")
+            continue
+        name = spec.get("name")
+        if not isinstance(name, str) or not _NAME.match(name):
+            problem(f"{where}.name", f"{name!r} is not allowed; allowed: a label of letters, "
+                    "digits, _ . -")
+            continue
+        if name in [c.name for c in out]:
+            problem(f"{where}.name", f"{name!r} is used twice; allowed: distinct names")
+            continue
+        ref = spec.get("scenario")
+        if not isinstance(ref, str):
+            problem(f"{where}.scenario", f"{ref!r} is not a path; allowed: a scenario file "
+                    "relative to this config")
+            continue
+        weight = spec.get("weight", 1.0)
+        if not (_number(weight) and weight > 0):
+            problem(f"{where}.weight", f"{weight!r} is not allowed; allowed: a number > 0")
+            continue
+        observed = _observed(spec, where, problem)
+        if observed is None:
+            continue
+        scenario = load_scenario(base_dir / ref)
+        out.append(Cycle(name, scenario, observed, float(weight), spec.get("record"),
+                         str(base_dir / ref)))
+    return out
+
+
+def _observed(spec: dict[str, Any], where: str, problem: Any) -> dict[str, Any] | None:
+    """The cycle's observed outcome: from the record, with any inline values on top."""
+    observed: dict[str, Any] = {}
+    number = spec.get("record")
+    if number is not None:
+        try:
+            row = record.observed(int(number)) if isinstance(number, int) and not isinstance(
+                number, bool) else None
+        except KeyError:
+            row = None
+        if row is None:
+            known = ", ".join(str(c) for c in record.observed_outcomes()["cycle"])
+            problem(f"{where}.record", f"{number!r} has no observed outcome in the record; "
+                    f"allowed: {known}")
+            return None
+        observed = {"gap_months": int(row["gap_months"]), "change_pct": float(row["change_pct"]),
+                    "rounds": int(row["formal_rounds"]),
+                    "agreed_before_expiry": bool(row["agreed_before_expiry"])}
+    inline = spec.get("observed", {})
+    if not isinstance(inline, dict):
+        problem(f"{where}.observed", f"{inline!r} is not a table; allowed: "
+                f"{{ {', '.join(OBSERVED_KEYS)} }}")
+        return None
+    for key, value in inline.items():
+        if key not in OBSERVED_KEYS:
+            problem(f"{where}.observed.{key}", f"unknown key; allowed: {', '.join(OBSERVED_KEYS)}")
+            return None
+        ok = isinstance(value, bool) if key == "agreed_before_expiry" else _number(value)
+        if not ok:
+            problem(f"{where}.observed.{key}", f"{value!r} is not allowed; allowed: "
+                    + ("true or false" if key == "agreed_before_expiry" else "a number"))
+            return None
+        observed[key] = value
+    missing = [k for k in OBSERVED_KEYS if k not in observed]
+    if missing:
+        problem(where, f"observed {', '.join(missing)} missing; allowed: record = N (an SMA "
+                "in negotiation_sim/data) or observed = { ... } with every key")
+        return None
+    return observed
+
+
+def check_applies(parameters: tuple[FreeParameter, ...], cycles: tuple[Cycle, ...] | list,
+                  source: str, prefix: str) -> None:
+    """Every parameter applies somewhere, and its bounds give valid scenarios everywhere."""
+    problems = []
+    for p in parameters:
+        where = [c for c in cycles if p.targets(c.scenario)]
+        if not where:
+            names = ", ".join(c.name for c in cycles)
+            problems.append((f"{prefix}.{p.name}", f"sets no key in any cycle's scenario "
+                             f"({names}); allowed: a key the scenario files set"))
+            continue
+        for c in where:
+            for value in (p.low, p.high, p.start):
+                overrides = cycle_overrides(c.scenario, [p], {p.name: value})
+                try:
+                    c.scenario.with_overrides(overrides)
+                except ScenarioError as exc:
+                    key, message = exc.problems[0]
+                    problems.append((f"{prefix}.{p.name}", f"value {value:g} gives an invalid "
+                                     f"{c.name} scenario ({key}: {message})"))
+                    break
+    if problems:
+        raise ScenarioError(problems, source)

@@ -1,0 +1,115 @@
+"""How far simulated outcomes lie from the record: the loss that tuning minimises.
+
+For cycle ``c`` with ``R`` replications (the same seeds in every trial: common random
+numbers), replication ``r`` gives gap months ``g``, first-year change ``x`` (percent;
+a run without agreement by the horizon keeps the amount in force frozen, so ``x = 0``),
+rounds held ``n`` and agreed-before-expiry ``b`` (agreed with no gap month, 0 or 1). With
+the observed ``G, X, N, B`` and the config's weights ``w`` and scales ``s``::
+
+    L_c = (1/R) sum_r [ w_gap (g - G)^2 / s_gap^2 + w_chg (x - X)^2 / s_chg^2
+                        + w_rnd (n - N)^2 / s_rnd^2 + w_exp (b - B)^2 ]
+    L   = sum_c v_c L_c / sum_c v_c            (v_c: the cycle weights)
+
+Zero exactly when every replication reproduces the record; each term grows with the
+square of the distance (in units of its scale). ``docs/tuning.md`` gives the defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import engine as engine_module
+from ..draws import run_seeds
+from ..engine import simulate_batch
+from .config import Cycle, LossTerm
+from .params import FreeParameter, cycle_overrides
+
+TERMS = ("gap_months", "change_pct", "rounds", "before_expiry")
+
+
+def default_engine() -> str:
+    """The package's default engine (the fast one once it exists, else Mesa)."""
+    return getattr(engine_module, "DEFAULT_ENGINE", "mesa")
+
+
+def common_seeds(base_seed: int, replications: int) -> np.ndarray:
+    """The seeds every trial uses (common random numbers across trials and cycles)."""
+    return run_seeds(base_seed, np.arange(replications))
+
+
+def simulated_metrics(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Per run: the four compared quantities (change 0 for a run without agreement)."""
+    agreed = outcomes["agreed"].to_numpy(dtype=bool)
+    gap = outcomes["gap_months"].to_numpy(dtype=np.float64)
+    change = np.where(agreed, outcomes["increase_pct"].to_numpy(dtype=np.float64), 0.0)
+    return pd.DataFrame({
+        "gap_months": gap,
+        "change_pct": change,
+        "rounds": outcomes["rounds_held"].to_numpy(dtype=np.float64),
+        "before_expiry": (agreed & (gap == 0)).astype(np.float64),
+        "agreed": agreed,
+    })
+
+
+def term_errors(metrics: pd.DataFrame, observed: Mapping[str, Any],
+                terms: Mapping[str, LossTerm]) -> dict[str, float]:
+    """Each term's weighted mean squared scaled error over the replications."""
+    target = {"gap_months": float(observed["gap_months"]),
+              "change_pct": float(observed["change_pct"]),
+              "rounds": float(observed["rounds"]),
+              "before_expiry": float(bool(observed["agreed_before_expiry"]))}
+    out = {}
+    for name in TERMS:
+        term = terms[name]
+        scale = 1.0 if name == "before_expiry" else term.scale
+        err = (metrics[name].to_numpy() - target[name]) / scale
+        out[name] = term.weight * float(np.mean(err * err))
+    return out
+
+
+@dataclass(frozen=True)
+class CycleFit:
+    """One cycle's simulated outcomes under one parameter set, and their loss."""
+
+    name: str
+    loss: float
+    terms: dict[str, float]
+    metrics: pd.DataFrame  # one row per replication
+
+    def summary(self) -> dict[str, float]:
+        """Median and 10-90% interval of each compared quantity; share agreed by expiry."""
+        out: dict[str, float] = {}
+        for name in ("gap_months", "change_pct", "rounds"):
+            q10, q50, q90 = np.quantile(self.metrics[name].to_numpy(), [0.1, 0.5, 0.9])
+            out[f"{name}_median"] = float(q50)
+            out[f"{name}_q10"] = float(q10)
+            out[f"{name}_q90"] = float(q90)
+        out["before_expiry_share"] = float(self.metrics["before_expiry"].mean())
+        out["gap_share"] = float((self.metrics["gap_months"] > 0).mean())
+        out["agreed_share"] = float(self.metrics["agreed"].mean())
+        return out
+
+
+def evaluate_cycle(cycle: Cycle, parameters: Sequence[FreeParameter], values: Mapping[str, Any],
+                   seeds: np.ndarray, terms: Mapping[str, LossTerm],
+                   engine: str | None = None) -> CycleFit:
+    """Simulate one cycle with tuned ``values`` and score it against its record."""
+    overrides = cycle_overrides(cycle.scenario, tuple(parameters), values)
+    scenario = cycle.scenario.with_overrides(overrides) if overrides else cycle.scenario
+    outcomes = simulate_batch(scenario, None, seeds, engine=engine or default_engine())
+    metrics = simulated_metrics(outcomes)
+    parts = term_errors(metrics, cycle.observed, terms)
+    return CycleFit(cycle.name, float(sum(parts.values())), parts, metrics)
+
+
+def total_loss(fits: Sequence[CycleFit], cycles: Sequence[Cycle]) -> float:
+    """The cycle-weighted mean of the cycles' losses."""
+    weight = {c.name: c.weight for c in cycles}
+    num = sum(weight[f.name] * f.loss for f in fits)
+    den = sum(weight[f.name] for f in fits)
+    return float(num / den) if den else 0.0
