@@ -1,0 +1,296 @@
+"""The Optuna study: objective, storage, worker processes, and the fitted result.
+
+* **Storage.** By default an SQLite file inside the results folder
+  (``sqlite:///<out>/study.db``), so the same command run again continues the same study.
+  Any storage URL Optuna accepts works (``postgresql://user@host/db``): workers on several
+  machines then share one study, Optuna's standard distributed mode.
+* **Exactly the trials asked for.** ``--trials N`` adds N trials to the study. With W
+  worker processes, worker ``i`` runs ``N // W`` trials, one more for the first ``N % W``
+  workers, each through ``Study.optimize(n_trials=...)``, which runs exactly that many.
+  (``MaxTrialsCallback`` is checked only after a trial ends, so concurrent workers can
+  overshoot by up to W - 1 trials; a fixed share per worker cannot.)
+* **Seeds.** Every trial simulates each cycle with the same run seeds (common random
+  numbers), so a parameter set has one loss whoever evaluates it. Worker ``i``'s sampler is
+  seeded from (config seed, trials already in the study, ``i``): one worker reproduces
+  its suggestions exactly; several workers stay distinct from each other, but the order in
+  which their trials finish (and so TPE's later suggestions) depends on timing.
+* **Same config.** A stored study remembers its config's fingerprint; continuing it with a
+  different config is refused rather than mixing two searches.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import UsageError
+from .config import Cycle, TuneConfig, load_tune_config
+from .loss import CycleFit, common_seeds, evaluate_cycle, total_loss
+from .params import FreeParameter
+
+FINGERPRINT_ATTR = "negotiation_sim_config"
+FIT_CYCLES_ATTR = "negotiation_sim_fit_cycles"
+PROGRESS_EVERY = 10
+
+
+def default_storage(out: Path) -> str:
+    """The SQLite URL of the study file inside the results folder."""
+    return f"sqlite:///{(out / 'study.db').resolve()}"
+
+
+def study_name_for(config: TuneConfig, name: str | None, holdout: str | None) -> str:
+    base = name or config.name
+    return f"{base}-holdout-{holdout}" if holdout else base
+
+
+def make_storage(url: str) -> Any:
+    """An Optuna storage for a URL.
+
+    SQLite waits up to 60 s for a lock held by another worker, and runs in WAL mode with
+    ``synchronous=NORMAL``: readers do not block the writer and a commit costs no full
+    fsync, which makes a trial's dozen small writes about 3x cheaper (the study stays
+    crash-safe; WAL needs a local disk, not a network share).
+    """
+    import optuna
+
+    sqlite = url.startswith("sqlite")
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": 60}} if sqlite else {}
+    try:
+        storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+    except Exception as exc:  # SQLAlchemy's errors for bad URLs vary by driver
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(f"--storage {url}: cannot open ({reason}); allowed: a database URL "
+                         "Optuna accepts, e.g. sqlite:///study.db or "
+                         "postgresql://user:password@host/db") from None
+    if sqlite:
+        from sqlalchemy import event
+
+        storage.engine.dispose()  # every later connection gets the pragmas
+        event.listen(storage.engine, "connect", _sqlite_pragmas)
+    return storage
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_sampler(config: TuneConfig, seed: int) -> Any:
+    import optuna
+
+    if config.sampler == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=config.startup_trials)
+
+
+def worker_seed(config_seed: int, trials_before: int, worker: int) -> int:
+    """A sampler seed that differs by worker and by how far the study has got."""
+    state = np.random.SeedSequence([config_seed, trials_before, worker]).generate_state(1)
+    return int(state[0])
+
+
+def searched(config: TuneConfig, fit_cycles: Sequence[Cycle]) -> tuple[FreeParameter, ...]:
+    """Parameters the fit cycles can identify (those that set a key in one of them)."""
+    return tuple(p for p in config.parameters
+                 if any(p.targets(c.scenario) for c in fit_cycles))
+
+
+def fit_cycles_for(config: TuneConfig, holdout: str | None) -> list[Cycle]:
+    if holdout is None:
+        return list(config.cycles)
+    if holdout not in config.cycle_names:
+        raise UsageError(f"--holdout {holdout}: not a cycle of {config.source}; allowed: "
+                         f"{', '.join(config.cycle_names)}")
+    if len(config.cycles) < 2:
+        raise UsageError(f"--holdout {holdout}: {config.source} has one cycle, nothing left to "
+                         "fit; allowed: a config with two or more cycles")
+    return [c for c in config.cycles if c.name != holdout]
+
+
+class Objective:
+    """Optuna objective: the loss of the fit cycles for the trial's parameter values."""
+
+    def __init__(self, config: TuneConfig, fit_cycles: Sequence[Cycle],
+                 engine: str | None = None) -> None:
+        self.config = config
+        self.cycles = list(fit_cycles)
+        self.parameters = searched(config, self.cycles)
+        self.seeds = common_seeds(config.seed, config.replications)
+        self.engine = engine
+
+    def suggest(self, trial: Any) -> dict[str, float]:
+        values: dict[str, float] = {}
+        for p in self.parameters:
+            if p.integer:
+                values[p.name] = trial.suggest_int(p.name, int(p.low), int(p.high))
+            else:
+                values[p.name] = trial.suggest_float(p.name, p.low, p.high, log=p.log)
+        return values
+
+    def __call__(self, trial: Any) -> float:
+        values = self.suggest(trial)
+        fits = [evaluate_cycle(c, self.config.parameters, values, self.seeds, self.config.loss,
+                               self.engine) for c in self.cycles]
+        trial.set_user_attr("losses", {fit.name: fit.loss for fit in fits})
+        trial.set_user_attr("worker_pid", os.getpid())  # which process ran it (diagnostics)
+        return total_loss(fits, self.cycles)
+
+
+def open_study(config: TuneConfig, url: str, name: str, fit_cycles: Sequence[Cycle],
+               sampler: Any = None, storage: Any = None) -> Any:
+    """Create the study or load it to continue; refuse one made with another config."""
+    import optuna
+
+    storage = storage if storage is not None else make_storage(url)
+    study = optuna.create_study(storage=storage, study_name=name, direction="minimize",
+                                sampler=sampler, load_if_exists=True)
+    fingerprint = config.fingerprint()
+    cycles = [c.name for c in fit_cycles]
+    stored = study.user_attrs.get(FINGERPRINT_ATTR)
+    if stored is None and not study.trials:
+        study.set_user_attr(FINGERPRINT_ATTR, fingerprint)
+        study.set_user_attr(FIT_CYCLES_ATTR, cycles)
+    elif stored != fingerprint or study.user_attrs.get(FIT_CYCLES_ATTR) != cycles:
+        raise UsageError(f"--study {name}: the study in {url} was made with a different "
+                         f"config or cycles; allowed: the same config ({config.source}), or a "
+                         "new --study name")
+    return study
+
+
+class Progress:
+    """Optuna callback: a line on stderr every few trials of this worker."""
+
+    def __init__(self, worker: int, total: int) -> None:
+        self.worker, self.total, self.done = worker, total, 0
+
+    def __call__(self, study: Any, trial: Any) -> None:
+        self.done += 1
+        if self.done % PROGRESS_EVERY == 0 or self.done == self.total:
+            try:
+                best = f"{study.best_value:.4f}"
+            except ValueError:  # no completed trial yet
+                best = "none yet"
+            print(f"  worker {self.worker}: {self.done}/{self.total} trials (study best loss "
+                  f"{best})", file=sys.stderr, flush=True)
+
+
+def run_worker(config_path: str, url: str, name: str, n_trials: int, holdout: str | None,
+               engine: str | None, seed: int, worker: int = 0, quiet: bool = False) -> None:
+    """One worker: load the study and run exactly ``n_trials`` trials into it."""
+    import optuna
+
+    from ..errors import ScenarioError
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    config = load_tune_config(config_path)
+    fit = fit_cycles_for(config, holdout)
+    study = open_study(config, url, name, fit, sampler=make_sampler(config, seed))
+    callbacks = [] if quiet else [Progress(worker, n_trials)]
+    study.optimize(Objective(config, fit, engine), n_trials=n_trials, catch=(ScenarioError,),
+                   callbacks=callbacks)
+
+
+def _worker_main(args: tuple) -> None:
+    run_worker(*args)
+
+
+def shares(n_trials: int, workers: int) -> list[int]:
+    """Trials per worker: N // W each, one more for the first N % W (sums to N)."""
+    base, extra = divmod(n_trials, workers)
+    return [base + (1 if i < extra else 0) for i in range(workers) if base or i < extra]
+
+
+def optimize(config: TuneConfig, url: str, name: str, n_trials: int, workers: int = 1,
+             holdout: str | None = None, engine: str | None = None,
+             quiet: bool = False) -> Any:
+    """Add exactly ``n_trials`` trials to the study, with ``workers`` processes."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    fit = fit_cycles_for(config, holdout)
+    study = open_study(config, url, name, fit)
+    before = len(study.trials)
+    jobs = [(config.source, url, name, n, holdout, engine,
+             worker_seed(config.seed, before, i), i, quiet)
+            for i, n in enumerate(shares(n_trials, workers))]
+    if len(jobs) == 1:
+        run_worker(*jobs[0])
+    else:
+        ctx = multiprocessing.get_context("spawn")  # no SQLite connection crosses a fork
+        procs = [ctx.Process(target=_worker_main, args=(job,), name=f"tune-worker-{job[7]}")
+                 for job in jobs]
+        for proc in procs:
+            proc.start()
+        try:
+            for proc in procs:
+                proc.join()
+        except KeyboardInterrupt:
+            for proc in procs:
+                proc.join(timeout=10)
+            raise
+        failed = [p.name for p in procs if p.exitcode != 0]
+        if failed:
+            raise RuntimeError(f"tuning worker(s) {', '.join(failed)} failed; the study keeps "
+                               "every finished trial (run again to continue)")
+    return optuna.load_study(study_name=name, storage=make_storage(url))
+
+
+# --- the fitted result ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """The best parameters of a study and every cycle simulated with them."""
+
+    study_name: str
+    best_trial: int
+    best_loss: float
+    values: dict[str, float]  # tuned values of every parameter (defaults where unidentified)
+    unidentified: tuple[str, ...]  # parameters left at their default (no fit cycle has them)
+    fit_cycles: tuple[str, ...]
+    holdout: str | None
+    fits: dict[str, CycleFit]  # every cycle of the config, fit and held out
+
+    @property
+    def in_sample_loss(self) -> float:
+        return float(np.mean([self.fits[c].loss for c in self.fit_cycles]))
+
+    @property
+    def out_of_sample_loss(self) -> float | None:
+        return None if self.holdout is None else self.fits[self.holdout].loss
+
+
+def fitted(config: TuneConfig, study: Any, holdout: str | None = None,
+           engine: str | None = None) -> FitResult:
+    """Evaluate the study's best trial on every cycle (held-out one included)."""
+    from optuna.trial import TrialState
+
+    fit = fit_cycles_for(config, holdout)
+    done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not done:
+        raise UsageError(f"--study {study.study_name}: no completed trial yet; allowed: "
+                         "--trials N >= 1")
+    best = study.best_trial
+    values = {p.name: p.start for p in config.parameters}
+    values.update(best.params)
+    unidentified = tuple(p.name for p in config.parameters if p.name not in best.params)
+    seeds = common_seeds(config.seed, config.replications)
+    fits = {c.name: evaluate_cycle(c, config.parameters, values, seeds, config.loss, engine)
+            for c in config.cycles}
+    return FitResult(study.study_name, best.number, float(best.value), values, unidentified,
+                     tuple(c.name for c in fit), holdout, fits)
+
+
+def refit_loss(result: FitResult, config: TuneConfig) -> float:
+    """The fit cycles' weighted loss recomputed from ``result`` (equals the best value)."""
+    fits = [result.fits[c] for c in result.fit_cycles]
+    return total_loss(fits, [config.cycle(c) for c in result.fit_cycles])
