@@ -48,7 +48,7 @@ def _workers(text: str | None) -> int | None:
 def main(args: argparse.Namespace) -> int:
     from ..experiments.config import load_sweep
     from ..experiments.runner import run_sweep
-    from ..experiments.summary import format_summary, summarize
+    from ..experiments.summary import format_summary
 
     workers = _workers(args.workers)
     config = load_sweep(args.config)
@@ -72,7 +72,7 @@ def main(args: argparse.Namespace) -> int:
           f"ran {report.ran_runs:,} in {report.seconds:.1f} s "
           f"({report.rate:,.0f} runs/s)")
     print()
-    print(format_summary(summarize(report.out)))
+    print(format_summary(report.summary))
     print()
     files = ", ".join(m["files"])
     print(f"wrote {report.out}/: {files}")

@@ -54,6 +54,7 @@ class SweepReport:
     ran_runs: int
     seconds: float
     manifest: dict[str, Any]
+    summary: pd.DataFrame
 
     @property
     def rate(self) -> float:
@@ -159,7 +160,7 @@ def run_sweep(config: SweepConfig | str | Path, *, workers: int | None = None,
     save("complete", finished=session["finished"], completed_runs=info.runs - info.failed,
          failed_runs=info.failed, failed_chunks=sorted(failed_chunks),
          failures=info.failures, trace_rows=info.trace_rows if traces else None, files=files)
-    return SweepReport(folder.path, cfg, info.runs, info.failed, ran, seconds, manifest)
+    return SweepReport(folder.path, cfg, info.runs, info.failed, ran, seconds, manifest, summary)
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

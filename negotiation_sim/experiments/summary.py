@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import UsageError
@@ -41,77 +42,129 @@ def swept_parameters(columns: Sequence[str]) -> list[str]:
 
 
 def load(runs: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, list[str]]:
-    """The runs table (only the needed columns when read from disk) and its parameters."""
+    """A compact runs table for summaries, and the swept parameters.
+
+    Columns: the parameters, ``ok`` (the run did not fail), ``agreed``, ``gap_months``,
+    ``censored``, ``amount_krw_bn``, ``increase_pct`` as plain numpy columns (about 50
+    bytes a run). Read from disk, only these columns are read, one row group (chunk) at a time.
+    """
     if isinstance(runs, pd.DataFrame):
-        return runs, swept_parameters(runs.columns)
+        if "ok" in runs.columns and "error" not in runs.columns:
+            return runs, swept_parameters([c for c in runs.columns if c != "ok"])
+        params = swept_parameters(runs.columns)
+        return _compact({c: runs[c] for c in [*params, *NEEDED]}, params, len(runs)), params
     path = Path(runs)
     file = path / RUNS if path.is_dir() else path
     if not file.exists():
         read_runs(path)  # raises the one-line error
-    params = swept_parameters(pq.read_schema(file).names)
-    return read_runs(file, columns=[*params, *NEEDED]), params
+    reader = pq.ParquetFile(file, pre_buffer=False)  # one row group (chunk) in memory
+    params = swept_parameters(reader.schema_arrow.names)
+    n = reader.metadata.num_rows
+    columns: dict[str, np.ndarray] = {}
+    start = 0
+    for i in range(reader.num_row_groups):
+        group = reader.read_row_group(i, columns=[*params, *NEEDED])
+        part = _compact({c: group.column(c).to_pandas() for c in [*params, *NEEDED]}, params,
+                        group.num_rows)
+        for name in part.columns:
+            if name not in columns:
+                columns[name] = np.empty(n, dtype=part[name].dtype)
+            columns[name][start:start + len(part)] = part[name].to_numpy()
+        start += len(part)
+    pa.default_memory_pool().release_unused()
+    if not columns:
+        return _compact({c: pd.Series([], dtype=float) for c in [*params, *NEEDED]}, params,
+                        0), params
+    return pd.DataFrame(columns, copy=False), params
 
 
-def levels(values: pd.Series, bins: int = 5) -> pd.Series:
-    """Group labels: the values, or quantile bins when there are many numeric values."""
+def _compact(columns: dict[str, pd.Series], params: list[str], n: int) -> pd.DataFrame:
+    ok = columns["error"].isna().to_numpy(dtype=bool)
+    out = {p: columns[p].to_numpy() for p in params}
+    out["ok"] = ok
+    out["agreed"] = columns["agreed"].fillna(False).to_numpy(dtype=bool) & ok
+    out["gap_months"] = columns["gap_months"].fillna(0).to_numpy(dtype=np.int32)
+    out["censored"] = columns["censored"].fillna(False).to_numpy(dtype=bool) & ok
+    for c in ("amount_krw_bn", "increase_pct"):
+        out[c] = columns[c].astype(float).to_numpy(dtype=float, na_value=np.nan)
+    return pd.DataFrame(out, index=pd.RangeIndex(n))
+
+
+def levels(values: pd.Series | np.ndarray, bins: int = 5) -> tuple[np.ndarray, list]:
+    """Each run's group code and the groups' labels, in order: the values themselves, or
+    quantile bins (labelled low-high) when a numeric parameter has many values."""
+    values = pd.Series(values)
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    if not numeric or values.nunique() <= MAX_LEVELS:
-        return values
-    cut = pd.qcut(values.astype(float), bins, duplicates="drop")
-    labels = {iv: f"{_g(iv.left)}-{_g(iv.right)}" for iv in cut.cat.categories}
-    return cut.cat.rename_categories(labels)
+    if numeric and values.nunique() > MAX_LEVELS:
+        cut = pd.qcut(values.astype(float), bins, duplicates="drop")
+        labels = [f"{_g(iv.left)}-{_g(iv.right)}" for iv in cut.cat.categories]
+        return cut.cat.codes.to_numpy(dtype=np.int64), labels
+    uniques, codes = np.unique(values.to_numpy(), return_inverse=True)
+    return codes.astype(np.int64).ravel(), [_native(v) for v in uniques]
+
+
+def _native(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _g(x: float) -> str:
     return f"{x:.4g}"
 
 
-def _quantiles(x: pd.Series, prefix: str) -> dict[str, float]:
-    x = x.dropna().astype(float)
-    if x.empty:
+def _quantiles(x: np.ndarray, prefix: str) -> dict[str, float]:
+    x = x[~np.isnan(x)]
+    if not len(x):
         return {f"{prefix}_{k}": np.nan for k in ("mean", "p10", "median", "p90")}
-    q = np.quantile(x.to_numpy(), [0.1, 0.5, 0.9])
+    q = np.quantile(x, [0.1, 0.5, 0.9])
     return {f"{prefix}_mean": float(x.mean()), f"{prefix}_p10": float(q[0]),
             f"{prefix}_median": float(q[1]), f"{prefix}_p90": float(q[2])}
 
 
-def stats(runs: pd.DataFrame) -> dict[str, float]:
-    """The summary statistics of one group of runs."""
-    failed = runs["error"].notna()
-    ok = runs[~failed]
-    agreed = ok["agreed"].astype(bool)
-    gap = ok["gap_months"].astype(float)
+def stats(runs: pd.DataFrame, rows: np.ndarray | None = None) -> dict[str, float]:
+    """Summary statistics of a ``load`` table, or of its ``rows``."""
+    def column(name: str) -> np.ndarray:
+        values = runs[name].to_numpy()
+        return values if rows is None else values[rows]
+
+    ok = column("ok")
+    n, n_ok = len(ok), int(ok.sum())
+    gap = column("gap_months")[ok]
+    agreed = column("agreed")
     out: dict[str, float] = {
-        "runs": len(runs), "failed": int(failed.sum()),
-        "agreement_rate": float(agreed.mean()) if len(ok) else np.nan,
-        "gap_share": float((gap > 0).mean()) if len(ok) else np.nan,
-        "gap_mean": float(gap.mean()) if len(ok) else np.nan,
-        "gap_median": float(gap.median()) if len(ok) else np.nan,
-        "gap_p90": float(np.quantile(gap, 0.9)) if len(ok) else np.nan,
-        "censored": int(ok["censored"].astype(bool).sum()),
+        "runs": n, "failed": n - n_ok,
+        "agreement_rate": float(agreed[ok].mean()) if n_ok else np.nan,
+        "gap_share": float((gap > 0).mean()) if n_ok else np.nan,
+        "gap_mean": float(gap.mean()) if n_ok else np.nan,
+        "gap_median": float(np.median(gap)) if n_ok else np.nan,
+        "gap_p90": float(np.quantile(gap, 0.9)) if n_ok else np.nan,
+        "censored": int(column("censored").sum()),
     }
-    deals = ok[agreed]
-    out |= _quantiles(deals["amount_krw_bn"], "amount")
-    out |= _quantiles(deals["increase_pct"], "increase")
+    out |= _quantiles(column("amount_krw_bn")[agreed], "amount")
+    out |= _quantiles(column("increase_pct")[agreed], "increase")
     return out
 
 
 def summarize(runs: pd.DataFrame | str | Path, by: Sequence[str] | None = None,
               bins: int = 5) -> pd.DataFrame:
     """Summary rows: all runs, then by each swept parameter (or jointly by ``by``)."""
-    df, params = load(runs)
+    table, params = load(runs)
     for name in by or ():
         if name not in params:
             raise UsageError(f"--by {name}: not a swept parameter; allowed: "
                              f"{', '.join(params) or '(none)'}")
-    rows = [{"group": "all", **stats(df)}]
+    rows = [{"group": "all", **stats(table)}]
     groupings = [[p] for p in params] if not by else [list(by)]
     for cols in groupings:
-        keys = [levels(df[c], bins).rename(c) for c in cols]
-        for values, group in df.groupby(keys, sort=True, observed=True):
-            values = values if isinstance(values, tuple) else (values,)
-            rows.append({"group": " x ".join(cols), **dict(zip(cols, values, strict=True)),
-                         **stats(group)})
+        coded = [levels(table[c], bins) for c in cols]
+        dims = tuple(len(labels) for _, labels in coded)
+        joint = np.ravel_multi_index([codes for codes, _ in coded], dims)
+        order = np.argsort(joint, kind="stable")  # one pass, then a slice per group
+        present, starts = np.unique(joint[order], return_index=True)
+        ends = [*starts[1:], len(order)]
+        for code, lo, hi in zip(present, starts, ends, strict=True):
+            index = np.unravel_index(code, dims)
+            values = {c: coded[j][1][index[j]] for j, c in enumerate(cols)}
+            rows.append({"group": " x ".join(cols), **values, **stats(table, order[lo:hi])})
     return pd.DataFrame(rows, columns=["group", *params, *STATS])
 
 

@@ -1,6 +1,7 @@
 """Figures of a sweep: a heatmap of a statistic over two parameters, and gap lengths.
 
-Both take a runs table (``runs.parquet`` read back) and use the project style.
+Both take a runs table, a sweep folder, or ``experiments.summary.load``'s compact table,
+and use the project style.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ LABELS = {"agreement_rate": "agreement rate", "gap_median": "median gap (months)
           "gap_share": "share of runs with a gap"}
 
 
-def heatmap(runs: pd.DataFrame, x: str, y: str, path: str | Path,
+def heatmap(runs: pd.DataFrame | str | Path, x: str, y: str, path: str | Path,
             value: str = "agreement_rate") -> Path:
     """A ``summarize`` statistic (default: agreement rate) over parameters ``x`` and ``y``."""
     from ..experiments.summary import summarize
@@ -45,11 +46,14 @@ def heatmap(runs: pd.DataFrame, x: str, y: str, path: str | Path,
     return save(fig, path)
 
 
-def gap_histogram(runs: pd.DataFrame, path: str | Path) -> Path:
+def gap_histogram(runs: pd.DataFrame | str | Path, path: str | Path) -> Path:
     """How many gap months runs ended with: agreements and censored runs stacked."""
-    ok = runs[runs["error"].isna()]
-    gap = ok["gap_months"].astype(int).to_numpy()
-    censored = ok["censored"].astype(bool).to_numpy()
+    from ..experiments.summary import load
+
+    table, _ = load(runs)
+    ok = table["ok"].to_numpy()
+    gap = table["gap_months"].to_numpy()[ok]
+    censored = table["censored"].to_numpy()[ok]
     fig, ax = new_figure(size=(8.0, 4.5))
     edges = np.arange(0, (gap.max() if len(gap) else 0) + 2) - 0.5
     ax.hist([gap[~censored], gap[censored]], bins=edges, stacked=True,
