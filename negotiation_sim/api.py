@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .model import SMAModel
+from .model import SMAModel, release
 from .outcome import Outcome
 from .scenario import Scenario, load_scenario
 
@@ -36,4 +36,5 @@ def run(scenario: Scenario | str | Path, seed: int = 0,
     model = SMAModel(scenario, rng=seed, collect=trace)
     outcome = model.run()
     table = model.trace() if trace else pd.DataFrame()
+    release(model)
     return RunResult(scenario, model.seed, outcome, table)

@@ -17,6 +17,7 @@ OUTCOME_FIELDS = (
 TRACE_FIELDS = (
     "month", "round_held", "us_offer", "rok_offer", "distance", "us_bottom_line",
     "rok_bottom_line", "in_gap", "gap_months", "us_leader", "rok_leader", "events", "agreed",
+    "deal_amount",  # amount initialled this month (vetoed or agreed), else NaN
 )
 
 

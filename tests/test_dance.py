@@ -72,7 +72,7 @@ def test_sma11_figure_shows_the_gap_the_veto_and_the_deal(sma11, tmp_path):
     vetoes = _by_gid(fig, GID_VETO)
     assert len(vetoes) == 1 == out.vetoes
     veto = vetoes[0]
-    assert "VETO by US (Trump)" in veto.get_text() and "1,170-1,176" in veto.get_text()
+    assert "VETO by US (Trump)" in veto.get_text() and "at 1,170 bn won" in veto.get_text()
     assert veto.xy[0] == list(sma11.trace["month"]).index("2020-04")
 
     deals = _by_gid(fig, GID_AGREEMENT)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import mesa
 import numpy as np
 import pandas as pd
 
-from ..model import SMAModel
+from ..model import SMAModel, release
 from ..outcome import OUTCOME_FIELDS
 from ..scenario import Scenario
 
@@ -26,7 +25,7 @@ def simulate_mesa(scenario: Scenario, overrides: pd.DataFrame, seeds: np.ndarray
             cache[key] = scenario.with_overrides(record) if record else scenario
         model = SMAModel(cache[key], rng=int(seed), collect=False)
         outcome = model.run()
-        _release(model)
+        release(model)
         for name, values in table.items():
             values.append(getattr(outcome, name))
     return pd.DataFrame(table, columns=list(OUTCOME_FIELDS))
@@ -35,16 +34,3 @@ def simulate_mesa(scenario: Scenario, overrides: pd.DataFrame, seeds: np.ndarray
 def hashable(value: Any) -> Any:
     """An override value as a dict key (``rounds.months`` is a list)."""
     return tuple(value) if isinstance(value, list | np.ndarray) else value
-
-
-def _release(model: SMAModel) -> None:
-    """Let a finished run's model be garbage-collected.
-
-    Mesa before 3.4 keeps every model as a key of the class attribute ``Agent._ids``
-    (mesa issue #3179, fixed by mesa PR #3180), so a batch would keep all its models
-    alive: about 37 kB per run, 3.7 GB for 10^5 runs. The model is done, so its entry
-    (its agents' id counter) is no longer needed.
-    """
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)

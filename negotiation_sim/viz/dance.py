@@ -387,7 +387,10 @@ def _vetoes(ax: Any, trace: pd.DataFrame, events: list[DanceEvent]) -> list[tupl
         if offers.size == 0:
             continue
         lo, hi = offers.min(), offers.max()
-        mid = (lo + hi) / 2
+        deal = row.get("deal_amount", np.nan)  # traces before deal_amount: offers' range
+        mid = float(deal) if np.isfinite(deal) else (lo + hi) / 2
+        if np.isfinite(deal):
+            lo = hi = mid
         marker, = ax.plot([month], [mid], "D", ms=9, mfc="white", mec=VETO_COLOR, mew=2,
                           zorder=8, label="tentative deal vetoed")
         names = ", ".join(f"{SIDE_NAME[s]} ({row[f'{s}_leader']})" for s in who if s)
