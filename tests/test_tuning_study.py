@@ -110,7 +110,8 @@ def test_cli_holdout_reports_out_of_sample_error(tmp_path, capsys):
 
 
 BAD = [
-    (["--trials", "0"], r"^error: --trials 0: allowed: an integer >= 1$"),
+    (["--trials", "-1"], r"^error: --trials -1: allowed: an integer >= 0 \(0: report the "
+     r"stored study without new trials\)$"),
     (["--workers", "two"], r"^error: --workers two: allowed: an integer >= 1$"),
     (["--holdout", "sma12"], r"^error: --holdout sma12: not a cycle of .*; allowed: sma9, "
      r"sma10, sma11$"),

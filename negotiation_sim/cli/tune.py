@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "importances.png). Running the same command again continues the study.")
     p.add_argument("config", help="tuning config TOML, e.g. configs/tune_history.toml")
     p.add_argument("--trials", metavar="N", help="trials to add to the study (default: the "
-                   "config's trials)")
+                   "config's trials; 0 rewrites the report from the stored study)")
     p.add_argument("--storage", metavar="URL", help="Optuna storage URL shared by all workers "
                    "(default: sqlite:///<out>/study.db; e.g. postgresql://user@host/db to share "
                    "a study across machines)")
@@ -40,11 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
-def positive_int(text: str | None, flag: str, default: int) -> int:
+def positive_int(text: str | None, flag: str, default: int, low: int = 1,
+                 note: str = "") -> int:
     if text is None:
         return default
-    if not str(text).isdigit() or int(text) < 1:
-        raise UsageError(f"{flag} {text}: allowed: an integer >= 1")
+    if not str(text).isdigit() or int(text) < low:
+        raise UsageError(f"{flag} {text}: allowed: an integer >= {low}{note}")
     return int(text)
 
 
@@ -86,7 +87,8 @@ def main(args: argparse.Namespace) -> int:
     )
 
     config = load_tune_config(args.config)
-    trials = positive_int(args.trials, "--trials", config.trials)
+    trials = positive_int(args.trials, "--trials", config.trials, 0,
+                          " (0: report the stored study without new trials)")
     workers = positive_int(args.workers, "--workers", 1)
     engine = check_engine(args.engine)
     if args.holdout is not None:
@@ -122,8 +124,9 @@ def _fit(config: Any, args: argparse.Namespace, url: str, out: Path, trials: int
 
     name = study_name_for(config, args.study, holdout)
     folder = out / f"holdout-{holdout}" if holdout else out
-    print(f"{config.name}: adding {trials} trials to study {name!r} with {workers} "
-          f"worker{'s' if workers != 1 else ''}, engine {engine} ...", file=sys.stderr)
+    if trials:
+        print(f"{config.name}: adding {trials} trials to study {name!r} with {workers} "
+              f"worker{'s' if workers != 1 else ''}, engine {engine} ...", file=sys.stderr)
     start = time.perf_counter()
     study = optimize(config, url, name, trials, workers=workers, holdout=holdout, engine=engine)
     seconds = time.perf_counter() - start

@@ -127,8 +127,8 @@ def _param_rows(result: FitResult, config: TuneConfig) -> list[str]:
 def _fit_rows(table: pd.DataFrame) -> list[str]:
     head = "| cycle | role | " + " | ".join(
         f"{label}: record / simulated median [10-90%]" for _, label, _ in QUANTITIES)
-    lines = [head + " | agreed before expiry: record / share | loss |",
-             "|---|---|" + "---|" * len(QUANTITIES) + "---|---|"]
+    lines = [head + " | agreed before expiry: record / share | agreed by the horizon | loss |",
+             "|---|---|" + "---|" * len(QUANTITIES) + "---|---|---|"]
     for row in table.to_dict("records"):
         cells = []
         for key, _, fmt in QUANTITIES:
@@ -138,7 +138,8 @@ def _fit_rows(table: pd.DataFrame) -> list[str]:
         role = "held out" if row["held_out"] else "fit"
         record = "yes" if row["before_expiry_observed"] else "no"
         lines.append(f"| {row['cycle']} | {role} | " + " | ".join(cells)
-                     + f" | {record} / {row['before_expiry_share']:.0%} | {row['loss']:.4g} |")
+                     + f" | {record} / {row['before_expiry_share']:.0%} | "
+                     f"{row['agreed_share']:.0%} | {row['loss']:.4g} |")
     return lines
 
 
@@ -208,6 +209,8 @@ def _markdown(result: FitResult, config: TuneConfig, table: pd.DataFrame,
              f"Each trial simulates every fit cycle {config.replications} times with the same "
              f"seeds (base seed {config.seed}); loss formula in `docs/tuning.md`.", ""]
     lines += ["## Observed vs simulated", "", *_fit_rows(table), "",
+              "A run without agreement by the horizon counts as a 0% change (the amount in "
+              "force stays frozen) and its gap is censored at the horizon.", "",
               "![observed vs simulated](fit.png)", ""]
     lines += ["## Errors", ""]
     lines.append(f"In sample ({', '.join(result.fit_cycles)}): mean loss "

@@ -150,6 +150,7 @@ def open_study(config: TuneConfig, url: str, name: str, fit_cycles: Sequence[Cyc
     """Create the study or load it to continue; refuse one made with another config."""
     import optuna
 
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = storage if storage is not None else make_storage(url)
     study = optuna.create_study(storage=storage, study_name=name, direction="minimize",
                                 sampler=sampler, load_if_exists=True)
@@ -219,6 +220,8 @@ def optimize(config: TuneConfig, url: str, name: str, n_trials: int, workers: in
     fit = fit_cycles_for(config, holdout)
     study = open_study(config, url, name, fit)
     before = len(study.trials)
+    if n_trials == 0:
+        return study
     jobs = [(config.source, url, name, n, holdout, engine,
              worker_seed(config.seed, before, i), i, quiet)
             for i, n in enumerate(shares(n_trials, workers))]
