@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,10 @@ import negotiation_sim as ns
 from negotiation_sim.cli import main
 from negotiation_sim.draws import run_seeds
 from negotiation_sim.experiments import load_sweep, run_sweep
+from negotiation_sim.experiments.chunks import ChunkPlan
+from negotiation_sim.experiments.evaluators import ProcessEvaluator
+from negotiation_sim.experiments.runner import _failed_table
+from negotiation_sim.experiments.store import ResultsFolder, runs_schema
 from negotiation_sim.outcome import OUTCOME_FIELDS
 
 from .conftest import CONFIGS
@@ -245,3 +251,52 @@ def test_summarize_plots_and_groups(reference, capsys):
     for name in ("agreement_heatmap.png", "gap_heatmap.png", "gap_histogram.png"):
         data = (out / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, name
+
+
+def crash_on_three(x: int) -> int:
+    """A task that kills its worker process for x == 3 (a real crash, not an exception)."""
+    if x == 3:
+        os._exit(1)
+    return 2 * x
+
+
+def test_a_dead_worker_fails_its_chunks_and_the_pool_goes_on():
+    with ProcessEvaluator(2, method="fork") as evaluator:
+        seen = {task: (result, error) for task, result, error in
+                evaluator.imap_unordered(crash_on_three, range(12))}
+        assert evaluator.restarts == 1
+    assert sorted(seen) == list(range(12))  # every task reported exactly once
+    assert isinstance(seen[3][1], BrokenProcessPool)
+    done = {t for t, (result, error) in seen.items() if error is None}
+    assert all(seen[t][0] == 2 * t for t in done)
+    assert set(range(8, 12)) <= done  # submitted after the restart: they ran
+
+
+def test_a_chunk_that_failed_whole_is_written_with_its_error_and_rerun_on_resume(reference,
+                                                                                  tmp_path):
+    config, ref_out = reference
+    out = tmp_path / "out"
+    run_sweep(config, workers=1, out=out)
+    cfg = load_sweep(config)
+    plan = ChunkPlan(cfg.n_runs, cfg.chunk_size, cfg.replications)
+    folder = ResultsFolder(out)
+    folder.part_path(2).unlink()  # as if chunk 2's worker had died
+    schema = runs_schema(cfg.parameters)
+    design = cfg.design()
+
+    def failed_table(k):
+        task = plan.task(k, design, cfg.scenario, cfg.seed, "mesa", False)
+        return _failed_table(schema, task, cfg.replications, "chunk failed: worker died")
+
+    info = folder.consolidate(plan, schema, {2}, failed_table, traces=False)
+    assert info.runs == 90 and info.failed == 20
+    runs = pd.read_parquet(out / "runs.parquet")
+    failed = runs[runs.error.notna()]
+    assert list(failed.run_id) == list(range(40, 60))
+    assert (failed.error == "chunk failed: worker died").all() and failed.agreed.isna().all()
+    expected = pd.read_parquet(ref_out / "runs.parquet")
+    pd.testing.assert_frame_equal(failed[["run_id", *PARAMS, "seed"]],
+                                  expected.loc[40:59, ["run_id", *PARAMS, "seed"]])
+    report = run_sweep(config, workers=1, out=out, resume=True)
+    assert report.ran_runs == 20 and report.failed == 0
+    assert digest(out / "runs.parquet") == digest(ref_out / "runs.parquet")
