@@ -54,8 +54,20 @@ def test_help_everywhere(cmd):
     assert done.returncode == 0 and "usage: negotiation-sim" in done.stdout
 
 
-def test_validate_ok_for_every_shipped_scenario(capsys):
-    scenarios = [str(p) for p in CONFIGS.glob("*.toml") if not p.name.startswith(
-        ("sweep_", "tune_", "sensitivity_"))]
-    assert main(["validate", *scenarios]) == 0
-    assert capsys.readouterr().out.count(": ok (") == len(scenarios)
+def test_validate_ok_for_every_shipped_config(capsys):
+    configs = sorted(str(p) for p in CONFIGS.rglob("*.toml"))
+    assert main(["validate", *configs]) == 0
+    out = capsys.readouterr().out
+    assert out.count(": ok (") == len(configs)
+    assert "ok (sweep sweep_sma11)" in out and "ok (tune tune_history" in out
+
+
+def test_validate_reports_a_bad_sweep_table(tmp_path, capsys):
+    text = (CONFIGS / "sweep_sma11.toml").read_text().replace(
+        'sampler = "grid"', 'sampler = "guess"')
+    path = tmp_path / "sweep.toml"
+    path.write_text(text.replace('scenario = "sma11.toml"',
+                                 f'scenario = "{CONFIGS / "sma11.toml"}"'))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {path}: sweep.sampler")

@@ -1,31 +1,68 @@
-"""``negotiation-sim validate``: every problem in a scenario file, one per line."""
+"""``negotiation-sim validate``: every problem in a config file, one per line.
+
+Recognises the four kinds of file by their top table: a scenario, a sweep (``[sweep]``),
+a tuning config (``[tune]``) or a sensitivity config (``[sensitivity]``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
+from pathlib import Path
 
 from ..errors import ScenarioError
 from ..scenario import load_scenario
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="check a scenario file and list every problem",
-                       description="Check a scenario file; exit 0 if valid, 2 if not.")
-    p.add_argument("config", nargs="+", help="scenario TOML file(s)")
+    p = sub.add_parser("validate", help="check config files and list every problem",
+                       description="Check scenario, sweep, tune or sensitivity files; exit 0 "
+                       "if all are valid, 2 if not.")
+    p.add_argument("config", nargs="+", help="TOML file(s)")
     p.set_defaults(func=main)
+
+
+def _kind(path: str) -> str:
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return "scenario"  # the scenario loader reports the read or syntax error
+    return next((k for k in ("sweep", "tune", "sensitivity") if k in raw), "scenario")
+
+
+def _check(path: str) -> str:
+    """Load ``path`` as its kind; return a one-line summary or raise ScenarioError."""
+    kind = _kind(path)
+    if kind == "sweep":
+        from ..experiments.config import load_sweep
+
+        sweep = load_sweep(path)
+        return f"sweep {sweep.name}"
+    if kind == "tune":
+        from ..tuning.config import load_tune_config
+
+        tune = load_tune_config(path)
+        return f"tune {tune.name}, {len(tune.cycles)} cycles, {len(tune.parameters)} parameters"
+    if kind == "sensitivity":
+        from ..tuning.sensitivity import load_sensitivity_config
+
+        sens = load_sensitivity_config(path)
+        return f"sensitivity {sens.name}, {sens.n_runs:,} runs"
+    sc = load_scenario(path)
+    return (f"{sc.name}, {sc.n_months} months, {len(sc.round_months)} rounds, "
+            f"{len(sc.events)} events")
 
 
 def main(args: argparse.Namespace) -> int:
     status = 0
     for path in args.config:
         try:
-            sc = load_scenario(path)
+            summary = _check(path)
         except ScenarioError as exc:
             for line in exc.lines():
                 print(f"error: {line}", file=sys.stderr)
             status = 2
             continue
-        print(f"{path}: ok ({sc.name}, {sc.n_months} months, {len(sc.round_months)} rounds, "
-              f"{len(sc.events)} events)")
+        print(f"{path}: ok ({summary})")
     return status
