@@ -25,14 +25,13 @@ Every problem is reported like a scenario problem: ``FILE: KEY: message; allowed
 from __future__ import annotations
 
 import math
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..configfile import TopTable, read_toml
 from ..errors import ScenarioError
 from ..scenario import Scenario, from_dict, load_scenario
 from . import samplers
@@ -45,7 +44,6 @@ FAST_CHUNK_SIZE = 5000  # engines not listed above (vectorized: ~100x faster per
 SPEC_KEYS = ("values", "low", "high", "step", "n", "log", "integer")
 SWEEP_KEYS = ("name", "scenario", "replications", "seed", "sampler", "n", "second_order",
               "chunk_size", "parameters")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # Problems that mean a key path does not exist (as opposed to a bad value for a run).
 _PATH_PROBLEMS = ("unknown", "no such item", "is not a table", "cannot replace")
 
@@ -90,42 +88,22 @@ class SweepConfig:
 
 def load_sweep(path: str | Path) -> SweepConfig:
     """Read and validate a sweep config file; raise ``ScenarioError`` on bad input."""
-    source = str(path)
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError([("(file)", f"cannot read: {exc.strerror}; allowed: a readable "
-                              "sweep config (TOML)")], source) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([("(syntax)", f"not valid TOML: {exc}")], source) from None
-    return sweep_from_dict(raw, source, base_dir=Path(path).parent)
+    return sweep_from_dict(read_toml(path), str(path), base_dir=Path(path).parent)
 
 
 def sweep_from_dict(raw: dict[str, Any], source: str = "<sweep>",
                     base_dir: Path | None = None) -> SweepConfig:
     """Validate a parsed sweep config (``[sweep]`` table plus scenario)."""
-    table = raw.get("sweep")
-    if not isinstance(table, dict):
-        raise ScenarioError([("sweep", "missing section; allowed: a [sweep] table with keys "
-                              + ", ".join(SWEEP_KEYS))], source)
-    problems: list[tuple[str, str]] = []
-
-    def problem(key: str, message: str) -> None:
-        problems.append((f"sweep.{key}" if key else "sweep", message))
-
-    for key in table:
-        if key not in SWEEP_KEYS:
-            problem(key, f"unknown key; allowed: {', '.join(SWEEP_KEYS)}")
-    name = table.get("name", Path(source).stem)
-    if not isinstance(name, str) or not _NAME.match(name):
-        problem("name", f"{name!r} is not a folder name; allowed: letters, digits, _ . -")
+    top = TopTable(raw, "sweep", SWEEP_KEYS, source)
+    table, problem = top.table, top.problem
+    name = top.name()
     sampler = table.get("sampler", "grid")
     if sampler not in samplers.SAMPLERS:
         problem("sampler", f"{sampler!r} is not allowed; allowed: {', '.join(samplers.SAMPLERS)}")
-    replications = _integer(table, "replications", 1, 1, 10**7, problem)
-    seed = _integer(table, "seed", 0, 0, 2**63 - 1, problem)
-    chunk_size = _integer(table, "chunk_size", None, 1, 10**7, problem)
-    n = _integer(table, "n", None, 1, 10**8, problem)
+    replications = top.integer("replications", 1, 1, 10**7)
+    seed = top.integer("seed", 0, 0, 2**63 - 1)
+    chunk_size = top.integer("chunk_size", None, 1, 10**7)
+    n = top.integer("n", None, 1, 10**8)
     second_order = table.get("second_order", True)
     if not isinstance(second_order, bool):
         problem("second_order", f"{second_order!r} is not allowed; allowed: true, false")
@@ -138,8 +116,7 @@ def sweep_from_dict(raw: dict[str, Any], source: str = "<sweep>",
 
     params = _parameters(table.get("parameters"), sampler, problem)
     scenario = _scenario(raw, table, source, base_dir, problem)
-    if problems:
-        raise ScenarioError(problems, source)
+    top.raise_if_any()
     assert scenario is not None
     _check_paths(scenario, params, source)
     resolved_sweep = {
@@ -154,17 +131,6 @@ def sweep_from_dict(raw: dict[str, Any], source: str = "<sweep>",
         chunk_size=chunk_size,
         resolved={"sweep": resolved_sweep, "scenario": scenario.resolved},
     )
-
-
-def _integer(table: dict[str, Any], key: str, default: int | None, low: int, high: int,
-             problem: Any) -> int | None:
-    value = table.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        problem(key, f"{value!r} is not allowed; allowed: an integer in [{low}, {high}]")
-        return default
-    return value
 
 
 def _flatten(node: Any, prefix: str) -> list[tuple[str, Any]]:

@@ -34,12 +34,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..configfile import NAME, TopTable, read_toml
 from ..errors import ScenarioError
 from ..scenario import Scenario, load_scenario
 from . import record
@@ -53,7 +52,6 @@ OBSERVED_KEYS = ("gap_months", "change_pct", "rounds", "agreed_before_expiry")
 PARAM_KEYS = ("low", "high", "mode", "log", "integer", "default")
 LOSS_TERMS = {"gap_months": (1.0, 3.0), "change_pct": (1.0, 2.0), "rounds": (0.1, 3.0),
               "before_expiry": (0.5, 1.0)}
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -117,65 +115,32 @@ def load_tune_config(path: str | Path) -> TuneConfig:
     return tune_from_dict(raw, source, Path(path).parent)
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    source = str(path)
-    try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError([("(file)", f"cannot read: {exc.strerror}; allowed: a readable "
-                              "config file (TOML)")], source) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([("(syntax)", f"not valid TOML: {exc}")], source) from None
-
-
 def tune_from_dict(raw: dict[str, Any], source: str = "<tune>",
                    base_dir: Path | None = None) -> TuneConfig:
-    table = raw.get("tune")
-    if not isinstance(table, dict):
-        raise ScenarioError([("tune", "missing section; allowed: a [tune] table with keys "
-                              + ", ".join(TUNE_KEYS))], source)
-    problems: list[tuple[str, str]] = []
-
-    def problem(key: str, message: str) -> None:
-        problems.append((f"tune.{key}" if key else "tune", message))
-
-    for key in table:
-        if key not in TUNE_KEYS:
-            problem(key, f"unknown key; allowed: {', '.join(TUNE_KEYS)}")
+    top = TopTable(raw, "tune", TUNE_KEYS, source)
+    table, problem = top.table, top.problem
     for key in raw:
         if key != "tune":
-            problems.append((key, "unknown section; allowed: [tune] (scenarios are files "
-                             "named in [[tune.cycles]])"))
-    name = table.get("name", Path(source).stem)
-    if not isinstance(name, str) or not _NAME.match(name):
-        problem("name", f"{name!r} is not a folder name; allowed: letters, digits, _ . -")
+            top.problems.append((key, "unknown section; allowed: [tune] (scenarios are files "
+                                 "named in [[tune.cycles]])"))
+    name = top.name()
     sampler = table.get("sampler", "tpe")
     if sampler not in SAMPLERS:
         problem("sampler", f"{sampler!r} is not allowed; allowed: {', '.join(SAMPLERS)}")
-    replications = integer(table, "replications", 100, 1, 10**6, problem)
-    seed = integer(table, "seed", 0, 0, 2**63 - 1, problem)
-    trials = integer(table, "trials", 50, 1, 10**6, problem)
-    startup = integer(table, "startup_trials", 10, 1, 10**6, problem)
+    replications = top.integer("replications", 100, 1, 10**6)
+    seed = top.integer("seed", 0, 0, 2**63 - 1)
+    trials = top.integer("trials", 50, 1, 10**6)
+    startup = top.integer("startup_trials", 10, 1, 10**6)
     loss = _loss(table.get("loss", {}), problem)
     params = parse_parameters(table.get("parameters"), lambda k, m: problem(
         f"parameters{'.' + k if k else ''}", m))
     cycles = _cycles(table.get("cycles"), base_dir or Path("."), problem)
-    if problems:
-        raise ScenarioError(problems, source)
+    top.raise_if_any()
     config = TuneConfig(name=name, source=source, cycles=tuple(cycles), parameters=tuple(params),
                         loss=loss, replications=replications, seed=seed, sampler=sampler,
                         trials=trials, startup_trials=startup, raw=raw)
     check_applies(config.parameters, config.cycles, source, "tune.parameters")
     return config
-
-
-def integer(table: dict[str, Any], key: str, default: int, low: int, high: int,
-            problem: Any) -> int:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        problem(key, f"{value!r} is not allowed; allowed: an integer in [{low}, {high}]")
-        return default
-    return value
 
 
 def _number(value: Any) -> bool:
@@ -281,7 +246,7 @@ def _cycles(raw: Any, base_dir: Path, problem: Any) -> list[Cycle]:
             problem(f"{where}.{unknown[0]}", f"unknown key; allowed: {', '.join(CYCLE_KEYS)}")
             continue
         name = spec.get("name")
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not NAME.match(name):
             problem(f"{where}.name", f"{name!r} is not allowed; allowed: a label of letters, "
                     "digits, _ . -")
             continue

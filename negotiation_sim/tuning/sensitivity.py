@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,16 +42,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ScenarioError
+from ..configfile import TopTable, read_toml
 from ..scenario import Scenario, load_scenario
-from .config import Cycle, check_applies, integer, parse_parameters, read_toml
+from .config import Cycle, check_applies, parse_parameters
 from .loss import common_seeds, default_engine
 from .params import FreeParameter, cycle_overrides
 
 OUTPUTS = ("gap_share", "gap_months", "change_pct")
 SENSITIVITY_KEYS = ("name", "scenario", "n", "replications", "seed", "bootstrap", "conf_level",
                     "second_order", "parameters")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -83,27 +81,15 @@ def load_sensitivity_config(path: str | Path) -> SensitivityConfig:
     """Read and validate a sensitivity config; raise ``ScenarioError`` on bad input."""
     source = str(path)
     raw = read_toml(path)
-    table = raw.get("sensitivity")
-    if not isinstance(table, dict):
-        raise ScenarioError([("sensitivity", "missing section; allowed: a [sensitivity] table "
-                              "with keys " + ", ".join(SENSITIVITY_KEYS))], source)
-    problems: list[tuple[str, str]] = []
-
-    def problem(key: str, message: str) -> None:
-        problems.append((f"sensitivity.{key}" if key else "sensitivity", message))
-
-    for key in table:
-        if key not in SENSITIVITY_KEYS:
-            problem(key, f"unknown key; allowed: {', '.join(SENSITIVITY_KEYS)}")
-    name = table.get("name", Path(source).stem)
-    if not isinstance(name, str) or not _NAME.match(name):
-        problem("name", f"{name!r} is not a folder name; allowed: letters, digits, _ . -")
-    n = integer(table, "n", 256, 2, 2**20, problem)
+    top = TopTable(raw, "sensitivity", SENSITIVITY_KEYS, source)
+    table, problem = top.table, top.problem
+    name = top.name()
+    n = top.integer("n", 256, 2, 2**20)
     if n & (n - 1):
         problem("n", f"{n} is not a power of 2; allowed: 2, 4, 8, ... (Sobol' base samples)")
-    replications = integer(table, "replications", 16, 1, 10**5, problem)
-    seed = integer(table, "seed", 0, 0, 2**32 - 1, problem)
-    bootstrap = integer(table, "bootstrap", 500, 10, 10**5, problem)
+    replications = top.integer("replications", 16, 1, 10**5)
+    seed = top.integer("seed", 0, 0, 2**32 - 1)
+    bootstrap = top.integer("bootstrap", 500, 10, 10**5)
     conf = table.get("conf_level", 0.95)
     if isinstance(conf, bool) or not isinstance(conf, int | float) or not 0 < conf < 1:
         problem("conf_level", f"{conf!r} is not allowed; allowed: a number in (0, 1)")
@@ -119,8 +105,7 @@ def load_sensitivity_config(path: str | Path) -> SensitivityConfig:
     if not isinstance(ref, str):
         problem("scenario", f"{ref!r} is not a path; allowed: a scenario file relative to "
                 "this config")
-    if problems:
-        raise ScenarioError(problems, source)
+    top.raise_if_any()
     scenario = load_scenario(Path(path).parent / ref)
     check_applies(tuple(params), [Cycle(scenario.name, scenario, {})], source,
                   "sensitivity.parameters")
