@@ -74,7 +74,7 @@ FLAG_CASES = [
     (["--scheduler", "8786"], r"^error: --scheduler 8786: not an address; allowed: local, or "),
     (["--scheduler", "tcp://127.0.0.1:9"], r"^error: --scheduler tcp://127\.0\.0\.1:9: cannot "
      r"connect .*allowed: the address of a running dask scheduler"),
-    (["--engine", "warp"], r"^error: --engine warp: not available; allowed: mesa"),
+    (["--engine", "warp"], r"^error: --engine warp: unknown engine; allowed: mesa, fast$"),
 ]
 
 

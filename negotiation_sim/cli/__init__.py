@@ -64,3 +64,13 @@ def overrides_from(pairs: list[str] | None) -> dict[str, object]:
             raise UsageError(f"--set {pair}: expected dotted.key=value")
         out[key.strip()] = parse_value(value.strip())
     return out
+
+
+def positive_int(text: str | None, flag: str, default: int | None, low: int = 1,
+                 note: str = "") -> int | None:
+    """An integer option given as text, at least ``low``; ``default`` when absent."""
+    if text is None:
+        return default
+    if not str(text).isdigit() or int(text) < low:
+        raise UsageError(f"{flag} {text}: allowed: an integer >= {low}{note}")
+    return int(text)

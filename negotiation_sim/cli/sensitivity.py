@@ -23,14 +23,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..engine import resolve_engine
     from ..storage import prepare_dir, provenance, write_csv, write_json, write_parquet, write_text
     from ..tuning.sensitivity import load_sensitivity_config, markdown, run_sensitivity
     from ..viz.tuning import sobol_figure
-    from .tune import check_engine, positive_int
+    from . import positive_int
 
     config = load_sensitivity_config(args.config)
     workers = positive_int(args.workers, "--workers", 1)
-    engine = check_engine(args.engine)
+    engine = resolve_engine(args.engine)
     out = prepare_dir(args.out or Path("results") / config.name)
     command = f"negotiation-sim sensitivity {args.config}" + (
         f" --workers {workers}" if workers != 1 else "") + (

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from . import positive_int
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -24,13 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..errors import UsageError
     from ..experiments.store import FIGURES
     from ..experiments.summary import format_summary, load, summarize
 
-    if not args.bins.isdigit() or int(args.bins) < 1:
-        raise UsageError(f"--bins {args.bins}: allowed: an integer >= 1")
-    table = summarize(args.dir, by=args.by, bins=int(args.bins))
+    table = summarize(args.dir, by=args.by, bins=positive_int(args.bins, "--bins", 5))
     print(format_summary(table))
     if not args.plot:
         return 0

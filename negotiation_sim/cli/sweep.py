@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import UsageError
+from . import positive_int
 
 EXIT_FAILED_RUNS = 1
 
@@ -37,20 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
-def _workers(text: str | None) -> int | None:
-    if text is None:
-        return None
-    if not text.isdigit() or int(text) < 1:
-        raise UsageError(f"--workers {text}: allowed: an integer >= 1")
-    return int(text)
-
-
 def main(args: argparse.Namespace) -> int:
     from ..experiments.config import load_sweep
     from ..experiments.runner import run_sweep
     from ..experiments.summary import format_summary
 
-    workers = _workers(args.workers)
+    workers = positive_int(args.workers, "--workers", None)
     config = load_sweep(args.config)
     out = Path(args.out) if args.out else Path("results") / config.name
     try:

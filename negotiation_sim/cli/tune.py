@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..engine import resolve_engine
 from ..errors import UsageError
+from . import positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,27 +42,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
-def positive_int(text: str | None, flag: str, default: int, low: int = 1,
-                 note: str = "") -> int:
-    if text is None:
-        return default
-    if not str(text).isdigit() or int(text) < low:
-        raise UsageError(f"{flag} {text}: allowed: an integer >= {low}{note}")
-    return int(text)
-
-
-def check_engine(name: str | None) -> str:
-    from .. import engine as engine_module
-    from ..tuning.loss import default_engine
-
-    if name is None:
-        return default_engine()
-    if name not in engine_module.ENGINES:
-        raise UsageError(f"--engine {name}: unknown engine; allowed: "
-                         f"{', '.join(engine_module.ENGINES)}")
-    return name
-
-
 def _command(args: argparse.Namespace, trials: int, workers: int) -> str:
     parts = ["negotiation-sim tune", args.config, f"--trials {trials}"]
     if workers != 1:
@@ -90,7 +71,7 @@ def main(args: argparse.Namespace) -> int:
     trials = positive_int(args.trials, "--trials", config.trials, 0,
                           " (0: report the stored study without new trials)")
     workers = positive_int(args.workers, "--workers", 1)
-    engine = check_engine(args.engine)
+    engine = resolve_engine(args.engine)
     if args.holdout is not None:
         fit_cycles_for(config, args.holdout)  # refuse a bad cycle before any work
     if args.leave_one_out and len(config.cycles) < 2:

@@ -26,7 +26,19 @@ ENGINES: dict[str, Callable[[Scenario, pd.DataFrame, np.ndarray], pd.DataFrame]]
 # "mesa" (one warning line on the "negotiation_sim.engine" logger) for a feature it lacks.
 DEFAULT_ENGINE = "fast"
 
-__all__ = ["DEFAULT_ENGINE", "ENGINES", "simulate_batch", "unsupported_feature"]
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "resolve_engine", "simulate_batch",
+           "unsupported_feature"]
+
+
+def resolve_engine(name: str | None) -> str:
+    """The engine a command uses: ``name`` (checked), else ``DEFAULT_ENGINE``."""
+    from ..errors import UsageError
+
+    if name is None:
+        return DEFAULT_ENGINE
+    if name not in ENGINES:
+        raise UsageError(f"--engine {name}: unknown engine; allowed: {', '.join(ENGINES)}")
+    return name
 
 
 def simulate_batch(scenario: Scenario, overrides: pd.DataFrame | None, seeds: np.ndarray,

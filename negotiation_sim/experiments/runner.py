@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from .. import engine as engine_module
 from .. import storage
+from ..engine import resolve_engine
 from ..errors import UsageError
 from ..outcome import OUTCOME_FIELDS
 from .chunks import ChunkPlan, ChunkTask, evaluate_chunk
@@ -59,15 +59,6 @@ class SweepReport:
     @property
     def rate(self) -> float:
         return self.ran_runs / self.seconds if self.seconds > 0 else 0.0
-
-
-def resolve_engine(name: str | None) -> str:
-    """The engine to use: ``name``, else the engine package's default."""
-    name = name or getattr(engine_module, "DEFAULT_ENGINE", "mesa")
-    if name not in engine_module.ENGINES:
-        raise UsageError(f"--engine {name}: not available; allowed: "
-                         f"{', '.join(engine_module.ENGINES)}")
-    return name
 
 
 def _now() -> str:

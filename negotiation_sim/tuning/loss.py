@@ -23,18 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import engine as engine_module
 from ..draws import run_seeds
-from ..engine import simulate_batch
+from ..engine import DEFAULT_ENGINE, simulate_batch
 from .config import Cycle, LossTerm
 from .params import FreeParameter, cycle_overrides
 
 TERMS = ("gap_months", "change_pct", "rounds", "before_expiry")
-
-
-def default_engine() -> str:
-    """The package's default engine (the fast one once it exists, else Mesa)."""
-    return getattr(engine_module, "DEFAULT_ENGINE", "mesa")
 
 
 def common_seeds(base_seed: int, replications: int) -> np.ndarray:
@@ -101,7 +95,7 @@ def evaluate_cycle(cycle: Cycle, parameters: Sequence[FreeParameter], values: Ma
     """Simulate one cycle with tuned ``values`` and score it against its record."""
     overrides = cycle_overrides(cycle.scenario, tuple(parameters), values)
     scenario = cycle.scenario.with_overrides(overrides) if overrides else cycle.scenario
-    outcomes = simulate_batch(scenario, None, seeds, engine=engine or default_engine())
+    outcomes = simulate_batch(scenario, None, seeds, engine=engine or DEFAULT_ENGINE)
     metrics = simulated_metrics(outcomes)
     parts = term_errors(metrics, cycle.observed, terms)
     return CycleFit(cycle.name, float(sum(parts.values())), parts, metrics)

@@ -43,9 +43,10 @@ import numpy as np
 import pandas as pd
 
 from ..configfile import TopTable, read_toml
+from ..engine import DEFAULT_ENGINE
 from ..scenario import Scenario, load_scenario
 from .config import Cycle, check_applies, parse_parameters
-from .loss import common_seeds, default_engine
+from .loss import common_seeds
 from .params import FreeParameter, cycle_overrides
 
 OUTPUTS = ("gap_share", "gap_months", "change_pct")
@@ -214,7 +215,7 @@ def run_sensitivity(config: SensitivityConfig, workers: int = 1, engine: str | N
     """
     import time
 
-    engine = engine or default_engine()
+    engine = engine or DEFAULT_ENGINE
     start = time.perf_counter()
     points = design(config.parameters, config.n, config.seed, config.second_order)
     n_chunks = max(workers, -(-len(points) // chunk_points))
