@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import threading
+import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -261,15 +263,37 @@ def crash_on_three(x: int) -> int:
 
 
 def test_a_dead_worker_fails_its_chunks_and_the_pool_goes_on():
-    with ProcessEvaluator(2, method="fork") as evaluator:
+    workers = 2
+    with ProcessEvaluator(workers, method="fork") as evaluator:
         seen = {task: (result, error) for task, result, error in
                 evaluator.imap_unordered(crash_on_three, range(12))}
         assert evaluator.restarts == 1
+        after = list(evaluator.imap_unordered(crash_on_three, range(4, 10)))
     assert sorted(seen) == list(range(12))  # every task reported exactly once
     assert isinstance(seen[3][1], BrokenProcessPool)
-    done = {t for t, (result, error) in seen.items() if error is None}
-    assert all(seen[t][0] == 2 * t for t in done)
-    assert set(range(8, 12)) <= done  # submitted after the restart: they ran
+    failed = {t for t, (result, error) in seen.items() if error is not None}
+    assert all(isinstance(seen[t][1], BrokenProcessPool) for t in failed)
+    assert len(failed) <= 2 * workers  # only the tasks in flight when the worker died
+    assert all(seen[t][0] == 2 * t for t in set(seen) - failed)
+    assert {t for t in set(seen) - failed if t > max(failed)} == set(range(max(failed) + 1, 12))
+    # the restarted pool serves later calls
+    assert sorted((t, r, e) for t, r, e in after) == [(t, 2 * t, None) for t in range(4, 10)]
+
+
+def test_a_pool_broken_before_a_submission_is_restarted():
+    """The pool can break between two submissions; submit() then raises at once."""
+    with ProcessEvaluator(2, method="fork") as evaluator:
+        pid = evaluator.worker_pids()[0]
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not evaluator.pool._broken and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert evaluator.pool._broken  # the pool knows before we submit anything
+        seen = list(evaluator.imap_unordered(crash_on_three, [0, 1, 2]))
+        assert evaluator.restarts == 1
+    assert seen[0][0] == 0 and sorted(t for t, _, _ in seen) == [0, 1, 2]
+    assert isinstance(seen[0][2], BrokenProcessPool)  # refused at submit, reported
+    assert sorted((t, r, e) for t, r, e in seen[1:]) == [(1, 2, None), (2, 4, None)]
 
 
 def test_a_chunk_that_failed_whole_is_written_with_its_error_and_rerun_on_resume(reference,

@@ -162,33 +162,45 @@ class ProcessEvaluator(Evaluator):
         return sorted(pid for pid, proc in processes.items() if proc.is_alive())
 
     def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Outcome]:
+        """Yield each task's outcome once; a dead worker fails the tasks in flight.
+
+        When a worker dies the pool is broken: every task submitted and not yet finished
+        is reported with ``BrokenProcessPool`` (which of them killed the worker cannot be
+        told), the pool is restarted (at most ``MAX_POOL_RESTARTS`` times) and the
+        remaining tasks run in the new pool. The pool may break between two submissions,
+        so a refused submission is handled the same way.
+        """
         tasks = iter(tasks)
         pending: dict[Future, Any] = {}
         exhausted = False
         while True:
-            while not exhausted and len(pending) < 2 * self.workers:
+            broken: BrokenProcessPool | None = None
+            while not exhausted and broken is None and len(pending) < 2 * self.workers:
                 task = next(tasks, None)
                 if task is None:
                     exhausted = True
-                    break
-                if self.pool is None:  # restarts used up: report, do not run
+                elif self.pool is None:  # restarts used up: report, do not run
                     yield task, None, RuntimeError("not run: worker processes kept dying")
-                    continue
-                pending[self.pool.submit(fn, task)] = task
-            if not pending:
-                return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            broken = False
-            for future in done:
-                task = pending.pop(future)
-                try:
-                    yield task, future.result(), None
-                except BrokenProcessPool as exc:
-                    broken = True
-                    yield task, None, exc
-                except Exception as exc:
-                    yield task, None, exc
-            if broken:
+                else:
+                    try:
+                        pending[self.pool.submit(fn, task)] = task
+                    except BrokenProcessPool as exc:  # broke since the last wait()
+                        broken = exc
+                        yield task, None, exc
+            if broken is None:
+                if not pending:
+                    return
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    task = pending.pop(future)
+                    try:
+                        yield task, future.result(), None
+                    except BrokenProcessPool as exc:
+                        broken = exc
+                        yield task, None, exc
+                    except Exception as exc:
+                        yield task, None, exc
+            if broken is not None:
                 for task in pending.values():
                     yield task, None, BrokenProcessPool("a worker process died")
                 pending.clear()
