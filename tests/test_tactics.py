@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from negotiation_sim.tactics import (
@@ -155,14 +155,16 @@ def test_ac_bottom_line_waits_then_accepts_within_bottom_line():
 @given(sign=st.sampled_from([1.0, -1.0]), spread=st.floats(0.001, 0.8),
        opening=st.floats(500.0, 6000.0), step=st.floats(0.0, 50.0),
        pressure=st.floats(0.0, 2.0), u=st.floats(0.0, 0.999))
+@example(sign=-1.0, spread=0.015625, opening=500.0, step=47.0, pressure=0.0, u=0.0)
 def test_every_tactic_stays_between_demand_and_bottom_line_and_concedes(
         name, sign, spread, opening, step, pressure, u):
     # Amounts are positive (scenarios require >= 1 bn won): the bottom line is a share
-    # ``spread`` of the opening away from it, the opponent starts 20% further away.
+    # ``spread`` of the opening away from it, the opponent starts 20% further away and
+    # concedes ``step`` a month, never below 1 bn won (it may pass our own offer).
     bottom = opening * (1.0 - sign * spread)
     opp_start = bottom * (1.0 - sign * 0.2)
     offers = versus(make_offering(name), sign, opening, bottom,
-                    lambda t: opp_start + sign * step * t, months=15,
+                    lambda t: max(opp_start + sign * step * t, 1.0), months=15,
                     pressure_per_month=pressure, u=u)
     lo, hi = min(opening, bottom), max(opening, bottom)
     assert all(lo - 1e-9 <= x <= hi + 1e-9 for x in offers)
