@@ -32,9 +32,15 @@ chunk_size = 50
 """  # 40 points x 50 = 2000 runs in 40 chunks: about a second with 2 workers (Mesa engine)
 
 
+# The CLI as a user's shell starts it, with Ctrl-C enabled. A shell's background job
+# (``pytest &``) inherits SIGINT ignored, and Python then keeps it ignored, so the child
+# restores the default handler before running the CLI.
+CLI_WITH_CTRL_C = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                   "from negotiation_sim.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
 def sweep_command() -> list[str]:
-    script = Path(sys.executable).with_name("negotiation-sim")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "negotiation_sim"]
+    return [sys.executable, "-c", CLI_WITH_CTRL_C]
 
 
 def processes_mentioning(text: str) -> list[int]:
