@@ -126,7 +126,7 @@ def test_same_runs_parquet_with_two_workers_and_a_dask_cluster(reference, tmp_pa
         from distributed import LocalCluster
 
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster:
+                          host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster:
             report = run_sweep(config, scheduler=cluster.scheduler_address, out=out)
         assert report.manifest["sessions"][-1]["evaluator"] == "dask"
         assert report.manifest["sessions"][-1]["workers"] == 2

@@ -235,8 +235,11 @@ class DaskEvaluator(Evaluator):
             raise UsageError("--scheduler: dask.distributed is not installed; allowed: pip "
                              "install 'negotiation_sim[batch]'") from None
         if self.address == "local":
+            # This machine only, and any free port for Dask's own status page (None
+            # would still take 8787 and warn when another cluster holds it).
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                        processes=True, dashboard_address=None,
+                                        processes=True, host="127.0.0.1",
+                                        dashboard_address="127.0.0.1:0",
                                         silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         else:
