@@ -16,18 +16,12 @@ from typing import Any
 import mesa
 import numpy as np
 
-from . import draws, rules
+from . import draws, events, rules
 from .agents import Negotiator, Principal
+from .events import Furlough, LeaderChange, Record, Shock, Walkout
 from .outcome import TRACE_FIELDS, Outcome
-from .scenario import (
-    Furlough,
-    LeaderChange,
-    Scenario,
-    Shock,
-    Walkout,
-    flat_to_dotted,
-    load_scenario,
-)
+from .scenario import Scenario, flat_to_dotted, load_scenario
+from .state import ALL
 
 
 def _resolve_scenario(scenario: Scenario | str | Path, params: dict[str, Any]) -> Scenario:
@@ -72,12 +66,13 @@ class SMAModel(mesa.Model):
         self.principals = {s: Principal(self, s, sc.side(s).principal) for s in ("us", "rok")}
         self.negotiators = {s: Negotiator(self, sc.side(s), self.principals[s])
                             for s in ("us", "rok")}
+        self.negotiator_set = self.agents_by_type[Negotiator]
         self.round_months = frozenset(sc.round_months)
         self.leader_changes = [e for e in sc.events if isinstance(e, LeaderChange)]
         self.walkout_events = [e for e in sc.events if isinstance(e, Walkout)]
         self.furloughs = [e for e in sc.events if isinstance(e, Furlough)]
         self.shocks = [e for e in sc.events if isinstance(e, Shock)]
-        self.shocks_fired: set[int] = set()
+        self.shock_fired = {e.index: False for e in self.shocks}
 
         self.month_index = 0
         self.us_proposes = sc.first_mover == "us"
@@ -86,18 +81,34 @@ class SMAModel(mesa.Model):
         self.amount = math.nan
         self.deal_amount = math.nan  # last initialled deal (vetoed or not)
         self.rounds_held = self.walkouts = self.vetoes = self.tentative_deals = 0
+        self.records: list[Record] = []  # what happened this month
 
         self.datacollector = mesa.DataCollector(
             model_reporters={name: f"rec_{name}" for name in TRACE_FIELDS}
         )
+
+    # --- what events see (events.Talks) -----------------------------------------
+
+    def negotiator(self, side: str) -> Negotiator:
+        return self.negotiators[side]
+
+    def principal(self, side: str) -> Principal:
+        return self.principals[side]
+
+    def param(self, key: str, default: Any, where: Any = ALL) -> Any:
+        """A run parameter: the scenario already holds this run's values."""
+        return default
+
+    def record(self, record: Record) -> None:
+        self.records.append(record)
 
     # --- one month -------------------------------------------------------------
 
     def step(self) -> None:
         m = self.month_index
         u = self.u[m]
-        notes: list[str] = []
-        self._fire_events(m, u, notes)
+        self.records = []
+        self._fire_events(m, u)
         us, rok = self.negotiators["us"], self.negotiators["rok"]
         # Bottom lines at the start of the month, for the trace only.
         b_us, b_rok = (us.bottom_line, rok.bottom_line) if self.collect else (math.nan,) * 2
@@ -105,72 +116,40 @@ class SMAModel(mesa.Model):
         held = m in self.round_months
         if held:
             self.rounds_held += 1
-            walked = self._walkout(m, u)
-            if walked:
+            walkout = self._walkout(m, u)
+            if walkout is not None:
                 self.walkouts += 1
-                notes.append(f"walkout_{walked}")
+                self.record(walkout.record())
             else:
-                x_us, x_rok = self._round(m, u, notes)
-        in_gap = not self.agreed and m > self.settings.expiry
+                x_us, x_rok = self._round(m, u)
+        in_gap = not self.agreed and rules.in_gap(m, self.settings.expiry)
         if in_gap:
-            us.bear_gap_month()
-            rok.bear_gap_month()
-        self._record(m, held, x_us, x_rok, b_us, b_rok, in_gap, notes)
+            self.negotiator_set.do("bear_gap_month")
+        self._record(m, held, x_us, x_rok, b_us, b_rok, in_gap)
         self.month_index += 1
         if self.agreed or self.month_index >= self.settings.n_months:
             self.running = False
 
-    def _fire_events(self, m: int, u: list[float], notes: list[str]) -> None:
+    def _fire_events(self, m: int, u: list[float]) -> None:
         for change in self.leader_changes:
             if change.month == m:
-                self._change_leader(change, m)
-                notes.append(f"leader_{change.side}:{change.principal.label}")
+                change.fire(self, m)
         for shock in self.shocks:
-            if shock.index in self.shocks_fired:
-                continue
-            due = shock.month == m if shock.month is not None else \
-                u[draws.STREAM_EVENTS + shock.index] < shock.probability
-            if due:
-                self.shocks_fired.add(shock.index)
-                self._apply_shock(shock)
-                notes.append(f"shock:{shock.target}")
-        gap_age = m - self.settings.expiry - 1  # full gap months before this one
+            if shock.due(self, m, u[draws.STREAM_EVENTS + shock.index],
+                         self.shock_fired[shock.index]):
+                self.shock_fired[shock.index] = True
+                shock.fire(self)
         for furlough in self.furloughs:
-            active = gap_age >= furlough.after_gap_months
-            self.negotiators[furlough.side].gap_cost_factor = (
-                furlough.gap_cost_factor if active else 1.0)
-            if gap_age == furlough.after_gap_months:
-                notes.append(f"furlough_{furlough.side}")
+            furlough.apply(self, m, self.settings.expiry)
 
-    def _change_leader(self, change: LeaderChange, m: int) -> None:
-        self.principals[change.side].adopt(change.principal)
-        negotiator = self.negotiators[change.side]
-        if change.bottom_line is not None:
-            negotiator.set_mandate(change.bottom_line)
-        if change.demand is not None:
-            negotiator.reanchor(change.demand, m)
-
-    def _apply_shock(self, shock: Shock) -> None:
-        side, key = shock.target.split(".")
-        negotiator, principal = self.negotiators[side], self.principals[side]
-        if key == "bottom_line":
-            negotiator.mandate = negotiator.mandate * shock.factor + shock.delta
-        elif key == "gap_cost":
-            negotiator.gap_cost = negotiator.gap_cost * shock.factor + shock.delta
-        elif key == "gap_sensitivity":
-            negotiator.gap_sensitivity = negotiator.gap_sensitivity * shock.factor + shock.delta
-        else:
-            principal.veto_threshold = principal.veto_threshold * shock.factor + shock.delta
-
-    def _walkout(self, m: int, u: list[float]) -> str | None:
-        """Side that walks out of this round, if any (scheduled first, then random)."""
+    def _walkout(self, m: int, u: list[float]) -> Walkout | None:
+        """The walk-out that cancels this round, if any (in the scenario's order)."""
         for ev in self.walkout_events:
-            if ev.month == m or (ev.probability is not None
-                                 and u[draws.STREAM_EVENTS + ev.index] < ev.probability):
-                return ev.side
+            if ev.walks_out(self, m, u[draws.STREAM_EVENTS + ev.index]):
+                return ev
         return None
 
-    def _round(self, m: int, u: list[float], notes: list[str]) -> tuple[float, float]:
+    def _round(self, m: int, u: list[float]) -> tuple[float, float]:
         us, rok = self.negotiators["us"], self.negotiators["rok"]
         view_us = us.view(m, u[draws.STREAM_TACTIC["us"]])
         view_rok = rok.view(m, u[draws.STREAM_TACTIC["rok"]])
@@ -179,36 +158,34 @@ class SMAModel(mesa.Model):
         if self.settings.protocol == "alternating":
             deal, amount = rules.alternating(self.us_proposes, x_us, x_rok, us_accepts,
                                              rok_accepts)
-            self.us_proposes = not self.us_proposes
+            self.us_proposes = rules.next_proposer(self.us_proposes)
         else:
             deal, amount = rules.simultaneous(self.settings.settlement, x_us, x_rok,
                                               us_accepts, rok_accepts)
-        us.observe(x_rok)
-        rok.observe(x_us)
+        us.observe(x_us, x_rok)
+        rok.observe(x_rok, x_us)
         if deal:
-            self._initialled(m, float(amount), u, notes)
+            self._initialled(m, float(amount), u)
         return x_us, x_rok
 
-    def _initialled(self, m: int, amount: float, u: list[float], notes: list[str]) -> None:
+    def _initialled(self, m: int, amount: float, u: list[float]) -> None:
         """Both leaders review an initialled deal; a veto re-anchors that side."""
         self.tentative_deals += 1
         self.deal_amount = amount
         vetoing = [s for s, p in self.principals.items()
-                   if p.vetoes(amount, u[draws.STREAM_VETO[s]])]
+                   if p.review(amount, u[draws.STREAM_VETO[s]])]
         if not vetoing:
             self.agreed, self.agreement_month, self.amount = True, m, amount
-            notes.append("agreement")
+            self.record(Record(events.AGREEMENT, None, {"amount_krw_bn": amount}))
             return
-        notes.append("tentative_deal")
+        self.record(Record(events.TENTATIVE_DEAL, None, {"amount_krw_bn": amount}))
         for s in vetoing:
             self.vetoes += 1
-            principal = self.principals[s]
-            principal.threshold_known = True
-            self.negotiators[s].reanchor(principal.demand_after_veto(), m)
-            notes.append(f"veto_{s}")
+            self.negotiators[s].after_veto(m)
+            self.record(Record(events.VETO, s))
 
     def _record(self, m: int, held: bool, x_us: float, x_rok: float, b_us: float, b_rok: float,
-                in_gap: bool, notes: list[str]) -> None:
+                in_gap: bool) -> None:
         if not self.collect:
             return
         self.rec_month = self.settings.month_label(m)
@@ -220,10 +197,10 @@ class SMAModel(mesa.Model):
         self.rec_gap_months = max(0, m - self.settings.expiry) if in_gap or self.agreed else 0
         self.rec_us_leader = self.principals["us"].label
         self.rec_rok_leader = self.principals["rok"].label
-        self.rec_events = ";".join(notes)
+        self.rec_events = events.encode(self.records)
         self.rec_agreed = self.agreed
-        self.rec_deal_amount = self.deal_amount if "agreement" in notes or \
-            "tentative_deal" in notes else math.nan
+        dealt = any(r.kind in (events.AGREEMENT, events.TENTATIVE_DEAL) for r in self.records)
+        self.rec_deal_amount = self.deal_amount if dealt else math.nan
         self.datacollector.collect(self)
 
     # --- results ----------------------------------------------------------------
@@ -243,7 +220,7 @@ class SMAModel(mesa.Model):
             agreed=self.agreed,
             agreement_month=sc.month_label(self.agreement_month) if self.agreed else None,
             amount_krw_bn=amount,
-            amount_usd_m=amount * 1000.0 / sc.krw_per_usd,
+            amount_usd_m=rules.usd_m(amount, sc.krw_per_usd),
             increase_pct=float(rules.increase_pct(amount, sc.amount_in_force)),
             gap_months=gap,
             censored=not self.agreed,

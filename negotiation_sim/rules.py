@@ -2,10 +2,12 @@
 
 Both engines call these: the Mesa model with one run's numbers, the array engine
 with a whole batch's. What differs between the engines is only how months and runs
-are looped; every formula and test lives here or in ``tactics``. For one run (plain
-Python bools and floats) a rule may take a numpy-free branch with the same IEEE
+are looped; every formula lives here, in ``tactics`` (offers and acceptance), and the
+state transitions of ``state`` and ``events`` are written over these. For one run
+(plain Python bools and floats) a rule may take a numpy-free branch with the same IEEE
 results, because numpy's per-call overhead dominates a single negotiation; the
-conformance test (tests/test_conformance.py) holds the two branches equal.
+conformance test (tests/test_conformance.py) holds the two branches equal and
+tests/test_rules.py pins each rule's values.
 """
 
 from __future__ import annotations
@@ -53,9 +55,6 @@ def alternating(us_proposes: Any, x_us: Any, x_rok: Any, us_accepts_rok: Any,
     return deal, amount
 
 
-SETTLEMENTS = ("split", "us", "rok")
-
-
 def simultaneous(settlement: str, x_us: Any, x_rok: Any, us_accepts_rok: Any,
                  rok_accepts_us: Any) -> tuple[Any, Any]:
     """One simultaneous-offers round: settle when positions cross (US asks no more
@@ -100,3 +99,79 @@ def gap_months(agreed: Any, agreement_month: Any, expiry: Any, last_month: Any) 
 def increase_pct(amount: Any, amount_in_force: Any) -> Any:
     """First-year change against the last amount in force, in percent."""
     return 100.0 * (amount / amount_in_force - 1.0)
+
+
+def usd_m(amount: Any, krw_per_usd: Any) -> Any:
+    """An amount in KRW billion as US$ million at the scenario's rate."""
+    return amount * 1000.0 / krw_per_usd
+
+
+# --- the calendar of a gap -----------------------------------------------------
+
+
+def in_gap(month: Any, expiry: Any) -> Any:
+    """A month after the expiry of the agreement in force (without a new one: a gap month)."""
+    return month > expiry
+
+
+def gap_age(month: Any, expiry: Any) -> Any:
+    """Full gap months before ``month`` (negative before the gap)."""
+    return month - expiry - 1
+
+
+def gap_pressure(pressure: Any, gap_cost: Any, factor: Any) -> Any:
+    """Accumulated gap cost after one more gap month (``factor``: a furlough's rise)."""
+    return pressure + gap_cost * factor
+
+
+def furlough_factor(age: Any, after_gap_months: Any, factor: Any) -> Any:
+    """The gap-cost factor of a furlough: ``factor`` once the gap is ``after_gap_months``
+    old, else 1."""
+    active = age >= after_gap_months
+    if isinstance(active, bool | np.bool_) and not isinstance(factor, np.ndarray):
+        return factor if active else 1.0
+    return np.where(active, factor, 1.0)
+
+
+# --- events and vetoes ---------------------------------------------------------
+
+
+def fires(scheduled_month: int | None, month: int, probability: Any, u: Any) -> Any:
+    """A scheduled event fires in its month; a random one when its draw is below its
+    probability."""
+    if scheduled_month is not None:
+        return scheduled_month == month
+    return u < probability
+
+
+def shocked(value: Any, factor: Any, delta: Any) -> Any:
+    """A shock moves a parameter: new = old * factor + delta."""
+    return value * factor + delta
+
+
+def demand_after_veto(threshold: Any, reset_demand: Any) -> Any:
+    """A vetoed negotiator restarts from the leader's reset demand, or (NaN) from the
+    leader's threshold."""
+    if not isinstance(reset_demand, np.ndarray) and not isinstance(threshold, np.ndarray):
+        return threshold if math.isnan(reset_demand) else reset_demand
+    return np.where(np.isnan(reset_demand), threshold, reset_demand)
+
+
+# --- the protocol's memory -----------------------------------------------------
+
+
+def remember(history: np.ndarray, offer: Any) -> np.ndarray:
+    """The opponent's offer history (most recent last) with ``offer`` appended and the
+    oldest dropped; works on one run's (HISTORY,) or a batch's (runs, HISTORY) array."""
+    seen = np.empty_like(history)
+    seen[..., :-1] = history[..., 1:]
+    seen[..., -1] = offer
+    return seen
+
+
+def next_proposer(us_proposes: Any, talked: Any = True) -> Any:
+    """Alternating offers: the proposer changes after every round that took place
+    (``talked``; a walk-out skips the round and the turn)."""
+    if talked is True:
+        return ~us_proposes if isinstance(us_proposes, np.ndarray) else not us_proposes
+    return us_proposes ^ talked

@@ -17,17 +17,10 @@ from typing import Any
 from . import schema
 from .calendar import format_month, parse_month
 from .errors import ScenarioError
+from .events import KINDS, Furlough, LeaderChange, Principal, Shock, Walkout
 from .tactics import ACCEPTANCE, OFFERING
 
 SIGN = {"us": 1.0, "rok": -1.0}
-
-
-@dataclass(frozen=True)
-class Principal:
-    label: str
-    veto_threshold: float | None
-    veto_probability: float
-    reset_demand: float | None
 
 
 @dataclass(frozen=True)
@@ -48,42 +41,6 @@ class Side:
     @property
     def sign(self) -> float:
         return SIGN[self.side]
-
-
-@dataclass(frozen=True)
-class Walkout:
-    index: int
-    side: str
-    month: int | None  # month index from talks start
-    probability: float | None
-
-
-@dataclass(frozen=True)
-class Furlough:
-    index: int
-    side: str
-    after_gap_months: int
-    gap_cost_factor: float
-
-
-@dataclass(frozen=True)
-class LeaderChange:
-    index: int
-    side: str
-    month: int
-    principal: Principal
-    bottom_line: float | None
-    demand: float | None
-
-
-@dataclass(frozen=True)
-class Shock:
-    index: int
-    target: str
-    month: int | None
-    probability: float | None
-    factor: float
-    delta: float
 
 
 Event = Walkout | Furlough | LeaderChange | Shock
@@ -308,8 +265,8 @@ def _check_event(ck: _Checker, raw: Any, path: str) -> dict[str, Any]:
         return {}
     fields = {**schema.EVENT_COMMON, **schema.EVENTS[kind]}
     out = ck.table(raw, path, fields)
-    if kind in ("walkout", "shock") and ("month" in out) == ("probability" in out):
-        ck.add(path, f"a {kind} needs exactly one of month or probability")
+    for key, message in KINDS[kind].table_problems(out):
+        ck.add(f"{path}.{key}" if key else path, message)
     return out
 
 
@@ -343,32 +300,15 @@ def _cross_checks(ck: _Checker, r: dict[str, Any]) -> None:
                    f"{r['scenario']['talks_start']}..{r['scenario']['horizon']}")
     else:
         idx = list(range(0, horizon - start + 1, rounds["every_months"]))
+    ctx = {"round_months": set(idx), "sides": {side: r[side] for side in schema.SIDES}}
     for i, ev in enumerate(r["events"]):
-        if "month" not in ev:
-            continue
-        m = parse_month(ev["month"]) - start
-        if not 0 <= m <= horizon - start:
+        m = parse_month(ev["month"]) - start if "month" in ev else None
+        if m is not None and not 0 <= m <= horizon - start:
             ck.add(f"events.{i}.month", f"{ev['month']} is outside the run; allowed: "
                    f"{r['scenario']['talks_start']}..{r['scenario']['horizon']}")
-        elif ev["type"] == "walkout" and m not in idx:
-            ck.add(f"events.{i}.month", f"{ev['month']} is not a round month; allowed: a month "
-                   "in the round schedule")
-        elif ev["type"] == "leader_change":
-            side = ev["side"]
-            demand = ev.get("demand")
-            floor = ev.get("bottom_line", r[side]["bottom_line"])
-            if demand is not None and SIGN[side] * (demand - floor) < 0:
-                ck.add(f"events.{i}.bottom_line", f"{floor:g} is on the wrong side of the "
-                       f"demand {demand:g}; allowed: bottom line on the conceding side")
-
-
-def _principal(d: dict[str, Any]) -> Principal:
-    return Principal(
-        label=d.get("label", "leader"),
-        veto_threshold=d.get("veto_threshold"),
-        veto_probability=float(d.get("veto_probability", 1.0)),
-        reset_demand=d.get("reset_demand"),
-    )
+            continue
+        for key, message in KINDS[ev["type"]].cross_problems(ev, m, ctx):
+            ck.add(f"events.{i}.{key}", message)
 
 
 def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
@@ -396,25 +336,14 @@ def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
             tactic_params=tactic,
             acceptance=acceptance.pop("name"),
             acceptance_params=acceptance,
-            principal=_principal(s["principal"]),
+            principal=Principal.from_table(s["principal"]),
         )
 
     def month(ev: dict[str, Any]) -> int | None:
         return parse_month(ev["month"]) - start if "month" in ev else None
 
-    events: list[Event] = []
-    for i, ev in enumerate(r["events"]):
-        if ev["type"] == "walkout":
-            events.append(Walkout(i, ev["side"], month(ev), ev.get("probability")))
-        elif ev["type"] == "furlough":
-            events.append(Furlough(i, ev["side"], int(ev["after_gap_months"]),
-                                   float(ev["gap_cost_factor"])))
-        elif ev["type"] == "leader_change":
-            events.append(LeaderChange(i, ev["side"], int(month(ev) or 0), _principal(ev),
-                                       ev.get("bottom_line"), ev.get("demand")))
-        else:
-            events.append(Shock(i, ev["target"], month(ev), ev.get("probability"),
-                                float(ev["factor"]), float(ev["delta"])))
+    events = tuple(KINDS[ev["type"]].from_table(i, ev, month(ev))
+                   for i, ev in enumerate(r["events"]))
     return Scenario(
         name=r["scenario"]["name"],
         description=r["scenario"]["description"],
@@ -430,7 +359,7 @@ def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
         round_months=round_months,
         us=side("us"),
         rok=side("rok"),
-        events=tuple(events),
+        events=events,
         resolved=r,
         source=source,
     )

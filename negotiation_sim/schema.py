@@ -1,5 +1,7 @@
 """The scenario file's keys: type, default, bounds, unit and meaning of each.
 
+Event kinds keep their own keys (``events``); they are re-exported here.
+
 This table is the single source for validation, for ``--set`` overrides, for the
 flat keyword names the Mesa model accepts, and for the parameter tables in
 ``docs/scenarios.md``.
@@ -7,66 +9,12 @@ flat keyword names the Mesa model accepts, and for the parameter tables in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from .events import EVENT_COMMON, EVENT_TYPES, EVENTS, SHOCK_TARGETS
+from .fields import REQUIRED, SIDES, Field
+from .fields import number as _num
 
-from .calendar import parse_month
-
-REQUIRED = object()
-SIDES = ("us", "rok")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One key of the scenario file."""
-
-    kind: str  # number | integer | text | month | choice | months
-    default: Any = REQUIRED
-    low: float = float("-inf")
-    high: float = float("inf")
-    choices: tuple[str, ...] = ()
-    unit: str = ""
-    doc: str = ""
-
-    def check(self, value: Any) -> str | None:
-        """None if allowed, else a message saying what is allowed."""
-        if self.kind in ("number", "integer"):
-            what = "an integer" if self.kind == "integer" else "a number"
-            allowed = f"allowed: {what} in [{self.low:g}, {self.high:g}]"
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                return f"{value!r} is not {what}; {allowed}"
-            if self.kind == "integer" and not float(value).is_integer():
-                return f"{value!r} is not {what}; {allowed}"
-            if not self.low <= value <= self.high:
-                return f"{value!r} is out of range; {allowed}"
-            return None
-        if self.kind == "text":
-            return None if isinstance(value, str) else f"{value!r} is not text; allowed: a string"
-        if self.kind == "choice":
-            if value in self.choices:
-                return None
-            return f"{value!r} is not allowed; allowed: {', '.join(self.choices)}"
-        if self.kind == "month":
-            try:
-                parse_month(value)
-            except ValueError as exc:
-                return str(exc)
-            return None
-        if self.kind == "months":
-            if not isinstance(value, list) or not value:
-                return f"{value!r} is not a list of months; allowed: ['YYYY-MM', ...]"
-            for item in value:
-                try:
-                    parse_month(item)
-                except ValueError as exc:
-                    return str(exc)
-            return None
-        raise AssertionError(self.kind)
-
-
-def _num(default: Any = REQUIRED, low: float = 0.0, high: float = 1e7, unit: str = "",
-         doc: str = "") -> Field:
-    return Field("number", default, low, high, unit=unit, doc=doc)
+__all__ = ["EVENTS", "EVENT_COMMON", "EVENT_TYPES", "REQUIRED", "SECTIONS", "SHOCK_TARGETS",
+           "SIDES", "Field", "reference_tables"]
 
 
 SCENARIO = {
@@ -111,44 +59,6 @@ PRINCIPAL = {
 }
 TACTIC = {"name": Field("text", doc="offering tactic (see `negotiation-sim tactics`)")}
 ACCEPTANCE = {"name": Field("text", "ac_next", doc="acceptance rule")}
-
-EVENT_TYPES = ("walkout", "furlough", "leader_change", "shock")
-SHOCK_TARGETS = tuple(
-    f"{side}.{key}"
-    for side in SIDES
-    for key in ("bottom_line", "gap_cost", "gap_sensitivity", "veto_threshold")
-)
-EVENTS: dict[str, dict[str, Field]] = {
-    "walkout": {
-        "side": Field("choice", choices=SIDES, doc="who walks out"),
-        "month": Field("month", None, doc="scheduled month (must be a round month)"),
-        "probability": _num(None, 0.0, 1.0, "per round", "chance of a walk-out in each round"),
-    },
-    "furlough": {
-        "side": Field("choice", "rok", choices=SIDES, doc="whose gap cost rises"),
-        "after_gap_months": Field("integer", 3, 0, 600, unit="months",
-                                  doc="furlough starts once this many gap months have passed"),
-        "gap_cost_factor": _num(2.0, 0.0, 1e3, "x", "multiplies the side's gap cost"),
-    },
-    "leader_change": {
-        "side": Field("choice", choices=SIDES, doc="whose leader changes"),
-        "month": Field("month", doc="month the new leader takes over"),
-        "label": Field("text", "new leader"),
-        "veto_threshold": _num(None, 1.0, 1e7, "KRW bn", "new leader's threshold; absent: none"),
-        "veto_probability": _num(1.0, 0.0, 1.0),
-        "reset_demand": _num(None, 1.0, 1e7, "KRW bn"),
-        "bottom_line": _num(None, 1.0, 1e7, "KRW bn", "new mandate (absent: unchanged)"),
-        "demand": _num(None, 1.0, 1e7, "KRW bn", "new demand the negotiator restarts from"),
-    },
-    "shock": {
-        "target": Field("choice", choices=SHOCK_TARGETS, doc="parameter moved"),
-        "month": Field("month", None, doc="scheduled month"),
-        "probability": _num(None, 0.0, 1.0, "per month", "chance each month (fires once)"),
-        "factor": _num(1.0, 0.0, 1e3, "x", "new = old * factor + delta"),
-        "delta": _num(0.0, -1e6, 1e6, "KRW bn or units"),
-    },
-}
-EVENT_COMMON = {"type": Field("choice", choices=EVENT_TYPES, doc="event type")}
 
 SECTIONS: dict[str, dict[str, Field]] = {
     "scenario": SCENARIO,

@@ -15,6 +15,7 @@ import pytest
 
 from negotiation_sim.api import run
 from negotiation_sim.cli import main
+from negotiation_sim.events import Record, encode
 from negotiation_sim.viz.dance import (
     GID_AGREEMENT,
     GID_EXPIRY,
@@ -130,15 +131,31 @@ def test_an_empty_trace_draws_a_waiting_frame():
 
 
 def test_parse_events_reads_every_kind():
-    trace = pd.DataFrame({"events": ["", "walkout_us", "furlough_rok;tentative_deal;veto_us",
-                                     "leader_us:Biden;shock:us.gap_sensitivity", "agreement",
-                                     None]})
+    walkout, furlough = Record("walkout", "us"), Record("furlough", "rok", {"gap_cost_factor": 2.0})
+    tentative = Record("tentative_deal", None, {"amount_krw_bn": 1200.0})
+    veto = Record("veto", "us")
+    leader = Record("leader_change", "us", {"label": "Biden"})
+    shock = Record("shock", "us", {"target": "us.gap_sensitivity"})
+    agreement = Record("agreement", None, {"amount_krw_bn": 1187.8})
+    trace = pd.DataFrame({"events": ["", encode([walkout]), encode([furlough, tentative, veto]),
+                                     encode([leader, shock]), encode([agreement]), None]})
     assert parse_events(trace) == [
-        DanceEvent(1, "walkout", "us"), DanceEvent(2, "furlough", "rok"),
-        DanceEvent(2, "tentative_deal", None), DanceEvent(2, "veto", "us"),
-        DanceEvent(3, "leader", "us", "Biden"),
-        DanceEvent(3, "shock", "us", "us.gap_sensitivity"), DanceEvent(4, "agreement", None),
+        DanceEvent(1, walkout), DanceEvent(2, furlough), DanceEvent(2, tentative),
+        DanceEvent(2, veto), DanceEvent(3, leader), DanceEvent(3, shock), DanceEvent(4, agreement),
     ]
+    assert [(e.kind, e.side) for e in parse_events(trace)][:2] == [("walkout", "us"),
+                                                                   ("furlough", "rok")]
+
+
+def test_the_trace_records_what_happened_in_the_sma11_run(sma11):
+    """The model's own records, read back: the story of the 11th SMA at seed 0."""
+    kinds = {(e.kind, e.side) for e in parse_events(sma11.trace)}
+    assert {("walkout", "us"), ("furlough", "rok"), ("tentative_deal", None), ("veto", "us"),
+            ("leader_change", "us"), ("agreement", None)} <= kinds
+    deal = [e for e in parse_events(sma11.trace) if e.kind == "agreement"]
+    assert len(deal) == 1
+    assert deal[0].record.fields["amount_krw_bn"] == pytest.approx(sma11.outcome.amount_krw_bn)
+    assert sma11.trace["month"].iloc[deal[0].month] == sma11.outcome.agreement_month
 
 
 def test_plot_from_a_run_folder_draws_the_recorded_run(tmp_path, capsys):

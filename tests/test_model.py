@@ -11,6 +11,7 @@ import pytest
 
 import negotiation_sim as ns
 from negotiation_sim import SMAModel
+from negotiation_sim.events import Record, decode
 
 
 def test_teaching_agrees_where_computed_on_paper(configs):
@@ -73,7 +74,7 @@ def test_us_veto_delays_the_deal_and_resets_the_us_demand(configs):
     assert base.vetoes == 0 and vetoed.vetoes >= 1
     assert vetoed.gap_months > base.gap_months
     trace = ns.run(configs / "sma11.toml", seed=3).trace
-    after = trace.index[trace.events.str.contains("veto_us")][0] + 1
+    after = trace.index[trace.events.map(lambda c: Record("veto", "us") in decode(c))][0] + 1
     assert trace.us_offer.iloc[after:after + 3].dropna().eq(1495.0).all()
 
 
@@ -98,13 +99,14 @@ def test_furlough_raises_rok_gap_cost_and_the_deal_amount(configs):
     # Same path until the furlough starts (2020-04), then the ROK ceiling rises faster.
     assert with_f.trace.rok_bottom_line.iloc[-1] > without.trace.rok_bottom_line.iloc[-1]
     assert with_f.outcome.amount_krw_bn > without.outcome.amount_krw_bn
-    assert "furlough_rok" in with_f.trace.events.loc[with_f.trace.month == "2020-04"].iloc[0]
+    cell = with_f.trace.events.loc[with_f.trace.month == "2020-04"].iloc[0]
+    assert [(r.kind, r.side) for r in decode(cell)][0] == ("furlough", "rok")
 
 
 def test_scheduled_walkout_loses_the_round(configs):
     trace = ns.run(configs / "sma11.toml", seed=3).trace
     row = trace[trace.month == "2019-11"].iloc[0]
-    assert row.events.startswith("walkout_us") and math.isnan(row.us_offer)
+    assert decode(row.events) == [Record("walkout", "us")] and math.isnan(row.us_offer)
 
 
 def test_same_seed_same_table_different_seed_differs(configs):
@@ -124,7 +126,8 @@ def test_deterministic_scenario_ignores_the_seed(configs):
 def test_offers_are_monotone_between_anchors(configs):
     trace = ns.run(configs / "sma11.toml", seed=0).trace
     # US demands only fall and ROK offers only rise until the veto re-anchors the US side.
-    first_veto = trace.index[trace.events.str.contains("veto")][0]
+    first_veto = trace.index[trace.events.map(lambda c: any(r.kind == "veto"
+                                                           for r in decode(c)))][0]
     before = trace.loc[:first_veto].dropna(subset=["us_offer"])
     assert (before.us_offer.diff().dropna() <= 1e-9).all()
     assert (trace.rok_offer.dropna().diff().dropna() >= -1e-9).all()

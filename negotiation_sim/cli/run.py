@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 
-from .. import storage
+from .. import events, storage
 from ..api import run
 from ..scenario import load_scenario
 from . import overrides_from
@@ -52,7 +52,9 @@ def main(args: argparse.Namespace) -> int:
     print()
     cols = ["month", "round_held", "us_offer", "rok_offer", "us_bottom_line", "rok_bottom_line",
             "in_gap", "events"]
-    print(result.trace[cols].round(1).to_string(index=False))
+    table = result.trace[cols].round(1)
+    table["events"] = table["events"].map(events.describe)
+    print(table.to_string(index=False))
     if out is not None:
         print(f"\nwrote {out}/trace.csv, trace.parquet, outcome.json, manifest.json")
     return 0

@@ -9,6 +9,7 @@ may have no columns), ``seeds`` the runs' integer seeds. It returns a DataFrame 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import numpy as np
@@ -18,12 +19,15 @@ from ..scenario import Scenario
 from .mesa_engine import simulate_mesa
 from .vectorized import simulate_vectorized, unsupported_feature
 
+log = logging.getLogger("negotiation_sim.engine")
+
 ENGINES: dict[str, Callable[[Scenario, pd.DataFrame, np.ndarray], pd.DataFrame]] = {
     "mesa": simulate_mesa,  # the reference: one Mesa model object per run
     "fast": simulate_vectorized,  # all runs as numpy arrays; same outcomes (conformance test)
 }
-# What batches and tuning use unless told otherwise. The fast engine itself falls back to
-# "mesa" (one warning line on the "negotiation_sim.engine" logger) for a feature it lacks.
+# What batches and tuning use unless told otherwise. simulate_batch falls back from "fast"
+# to "mesa" (one warning line on the "negotiation_sim.engine" logger) for a feature the
+# array engine lacks.
 DEFAULT_ENGINE = "fast"
 
 __all__ = ["DEFAULT_ENGINE", "ENGINES", "resolve_engine", "simulate_batch",
@@ -51,4 +55,9 @@ def simulate_batch(scenario: Scenario, overrides: pd.DataFrame | None, seeds: np
         raise ValueError(f"{len(overrides)} override rows but {len(seeds)} seeds")
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
-    return ENGINES[engine](scenario, overrides.reset_index(drop=True), seeds)
+    overrides = overrides.reset_index(drop=True)
+    if engine == "fast" and (feature := unsupported_feature(scenario, overrides)) is not None:
+        log.warning("fast engine: %s; running these %d runs on the mesa engine",
+                    feature, len(seeds))
+        engine = "mesa"
+    return ENGINES[engine](scenario, overrides, seeds)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from ..model import SMAModel, release
 from ..outcome import OUTCOME_FIELDS
 from ..scenario import Scenario
+from .grouping import hashable
 
 
 def simulate_mesa(scenario: Scenario, overrides: pd.DataFrame, seeds: np.ndarray) -> pd.DataFrame:
@@ -29,8 +28,3 @@ def simulate_mesa(scenario: Scenario, overrides: pd.DataFrame, seeds: np.ndarray
         for name, values in table.items():
             values.append(getattr(outcome, name))
     return pd.DataFrame(table, columns=list(OUTCOME_FIELDS))
-
-
-def hashable(value: Any) -> Any:
-    """An override value as a dict key (``rounds.months`` is a list)."""
-    return tuple(value) if isinstance(value, list | np.ndarray) else value

@@ -1,7 +1,9 @@
 """The array engine: many negotiations at once, one array element per run.
 
-It applies the Mesa model's month (model.py, agents.py) to whole arrays of runs: the
-same event order, the same maths (``rules`` and the tactics' ``offer`` / ``accepts``,
+It loops the Mesa model's month (model.py) over whole arrays of runs: the same event
+order, the same state transitions (``state``: the agents' classes and this module's
+``_Negotiators`` / ``_Principals`` share them, only the storage differs), the same
+events (``events``), the same maths (``rules`` and the tactics' ``offer`` / ``accepts``,
 called with arrays), the same draws (``draws``: a run reads ``u(seed, month, stream)``
 from the same cells). Only the looping differs, which is why both engines give the
 same outcomes (``tests/test_conformance.py``) while this one is a few hundred times
@@ -16,9 +18,10 @@ faster on large batches (``benchmarks/bench_engines.py``, ``docs/engines.md``).
   protocol, round schedule, dates, event sides) split the batch into groups, each
   with one scenario validated by ``Scenario.with_overrides``.
 * A feature this engine cannot run (today: a tactic or acceptance rule defined outside
-  ``negotiation_sim.tactics``, whose code may not work on arrays) sends the whole
-  batch to the Mesa engine, with one warning line on the ``negotiation_sim.engine``
-  logger saying which feature.
+  ``negotiation_sim.tactics``, whose code may not work on arrays) is reported by
+  ``unsupported_feature``; ``engine.simulate_batch`` then sends the whole batch to the
+  Mesa engine, with one warning line on the ``negotiation_sim.engine`` logger. This
+  module never imports the Mesa model.
 """
 
 from __future__ import annotations
@@ -34,11 +37,13 @@ import pandas as pd
 
 from .. import draws, rules
 from ..calendar import format_month
+from ..events import Furlough, LeaderChange, Record, Shock, Walkout
 from ..outcome import OUTCOME_FIELDS
-from ..scenario import Furlough, LeaderChange, Scenario, Shock, Side, Walkout
+from ..scenario import Scenario, Side
 from ..schema import EVENTS, SECTIONS, SIDES
-from ..tactics import ACCEPTANCE, HISTORY, OFFERING, NegotiationView, make_acceptance, make_offering
-from .mesa_engine import hashable, simulate_mesa
+from ..state import ALL, ArrayStore, NegotiatorState, PrincipalState
+from ..tactics import ACCEPTANCE, HISTORY, OFFERING, make_acceptance, make_offering
+from .grouping import hashable
 
 CHUNK = 16384  # runs per chunk: arrays of 128 kB stay in the CPU's L2 cache
 COMPACT_BELOW = 0.75  # drop finished runs once fewer than this share is still talking
@@ -68,9 +73,8 @@ def simulate_vectorized(scenario: Scenario, overrides: pd.DataFrame | None,
         raise ValueError(f"{len(overrides)} override rows but {len(seeds)} seeds")
     feature = unsupported_feature(scenario, overrides)
     if feature is not None:
-        log.warning("fast engine: %s; running these %d runs on the mesa engine",
-                    feature, len(seeds))
-        return simulate_mesa(scenario, overrides, seeds)
+        raise ValueError(f"fast engine: {feature}; run it with simulate_batch, which falls "
+                         "back to the mesa engine")
     out = _Outcomes(len(seeds))
     for group_scenario, rows, per_run in _groups(scenario, overrides):
         for start in range(0, len(rows), chunk):
@@ -259,35 +263,57 @@ def _per_run(value: Any, n: int) -> np.ndarray:
     return np.broadcast_to(value, (n,))
 
 
-def _pick(value: Any, idx: np.ndarray) -> Any:
-    """The values of runs ``idx`` of a per-run array, or the shared scalar."""
-    return value[idx] if isinstance(value, np.ndarray) else value
+def _pick(value: Any, where: Any) -> Any:
+    """The values of runs ``where`` of a per-run array, or the shared scalar."""
+    return value[where] if isinstance(value, np.ndarray) and where is not ALL else value
+
+
+def _owned(value: Any) -> Any:
+    """A per-run column as this chunk's own float array; a shared scalar as it is."""
+    return value.astype(np.float64) if isinstance(value, np.ndarray) else value
 
 
 def _nan_if_none(value: float | None) -> float:
     return math.nan if value is None else value
 
 
-class _Side:
-    """One side's negotiator and principal for the runs of a chunk (see agents.py)."""
+class _Principals(ArrayStore, PrincipalState):
+    """One side's principal in every run of a chunk (``agents.Principal`` as arrays)."""
 
     def __init__(self, spec: Side, param: Callable[[str, Any], Any], n: int) -> None:
+        side = spec.side
+        self.sign = spec.sign
+        pr = spec.principal
+        self.label = pr.label
+        self.veto_threshold = _full(n, param(f"{side}.principal.veto_threshold",
+                                             _nan_if_none(pr.veto_threshold)))
+        self.veto_probability = _owned(param(f"{side}.principal.veto_probability",
+                                             pr.veto_probability))
+        self.reset_demand = _owned(param(f"{side}.principal.reset_demand",
+                                         _nan_if_none(pr.reset_demand)))
+        self.threshold_known = np.zeros(n, dtype=bool)
+
+    def known_threshold(self) -> Any:
+        # Until a veto reveals a threshold in some run, plain False: the cheap branch of
+        # rules.bottom_line.
+        return self.threshold_known if self.threshold_known.any() else False
+
+
+class _Negotiators(ArrayStore, NegotiatorState):
+    """One side's negotiator in every run of a chunk (``agents.Negotiator`` as arrays)."""
+
+    def __init__(self, spec: Side, principal: _Principals, param: Callable[[str, Any], Any],
+                 n: int) -> None:
         side = self.side = spec.side
         self.sign = spec.sign
         self.spec = spec
+        self.principal = principal
         self.mandate = _full(n, param(f"{side}.bottom_line", spec.bottom_line))
         self.gap_cost = _full(n, param(f"{side}.gap_cost", spec.gap_cost))
         self.gap_sensitivity = _full(n, param(f"{side}.gap_sensitivity", spec.gap_sensitivity))
         self.gap_cost_factor: Any = 1.0
         self.pressure = np.zeros(n)
         self.pressure_at_mandate = np.zeros(n)
-        pr = spec.principal
-        self.veto_threshold = _full(n, param(f"{side}.principal.veto_threshold",
-                                             _nan_if_none(pr.veto_threshold)))
-        self.veto_probability = param(f"{side}.principal.veto_probability", pr.veto_probability)
-        self.reset_demand = param(f"{side}.principal.reset_demand", _nan_if_none(pr.reset_demand))
-        self.threshold_known = np.zeros(n, dtype=bool)
-        self.threshold_known_somewhere = False
         self.anchor_demand = _full(n, param(f"{side}.opening", spec.opening))
         self.anchor_month = np.zeros(n, dtype=np.int64)
         self.own_last = self.anchor_demand.copy()
@@ -304,20 +330,13 @@ class _Side:
         self.acceptance = make_acceptance(spec.acceptance, **{
             k: param(f"{side}.acceptance.{k}", v) for k, v in spec.acceptance_params.items()})
 
-    def bottom_line(self) -> np.ndarray:
-        # Until a veto reveals a threshold in some run, "known" is False for all of them.
-        known = self.threshold_known if self.threshold_known_somewhere else False
-        return rules.bottom_line(self.mandate, self.sign, self.gap_sensitivity, self.pressure,
-                                 self.pressure_at_mandate, known, self.veto_threshold)
-
-    def reanchor(self, idx: Any, demand: Any, month: int) -> None:
-        self.anchor_demand[idx] = demand
-        self.anchor_month[idx] = month
-        self.own_last[idx] = demand
-
 
 class _Talks:
-    """One chunk of runs of one scenario, stepped month by month as arrays."""
+    """One chunk of runs of one scenario, stepped month by month as arrays.
+
+    It is what events see of the negotiation (``events.Talks``), as the Mesa model is
+    for one run.
+    """
 
     def __init__(self, sc: Scenario, per_run: dict[str, np.ndarray], seeds: np.ndarray,
                  rows: np.ndarray, out: _Outcomes) -> None:
@@ -331,23 +350,38 @@ class _Talks:
         self.walkouts = np.zeros(n, dtype=np.int64)
         self.vetoes = np.zeros(n, dtype=np.int64)
         self.tentative_deals = np.zeros(n, dtype=np.int64)
-        self.sides = {s: _Side(sc.side(s), self.param, n) for s in SIDES}
-        for side in self.sides.values():
-            side.build(self.param)
+        self.principals = {s: _Principals(sc.side(s), self._param, n) for s in SIDES}
+        self.negotiators = {s: _Negotiators(sc.side(s), self.principals[s], self._param, n)
+                            for s in SIDES}
+        for negotiator in self.negotiators.values():
+            negotiator.build(self._param)
         self.round_months = frozenset(sc.round_months)
         self.leader_changes = [e for e in sc.events if isinstance(e, LeaderChange)]
         self.walkout_events = [e for e in sc.events if isinstance(e, Walkout)]
         self.furloughs = [e for e in sc.events if isinstance(e, Furlough)]
         self.shocks = [e for e in sc.events if isinstance(e, Shock)]
-        self.shock_fired = {e.index: np.zeros(n, dtype=bool) for e in self.shocks
-                            if e.month is None}
+        self.shock_fired = {e.index: np.zeros(n, dtype=bool) for e in self.shocks if e.random}
         self.position = np.arange(n)  # chunk position of each run still in the arrays
         # By chunk position (never compacted): the deal's month (else the last) and amount.
         self.deals = SimpleNamespace(month=np.full(n, sc.n_months - 1), amount=np.full(n, np.nan))
 
-    def param(self, key: str, default: Any) -> Any:
-        """A run parameter: this chunk's per-run array if overridden, else the scenario's."""
+    def _param(self, key: str, default: Any) -> Any:
         return self.per_run.get(key, default)
+
+    # --- what events see (events.Talks) ---------------------------------------------
+
+    def negotiator(self, side: str) -> _Negotiators:
+        return self.negotiators[side]
+
+    def principal(self, side: str) -> _Principals:
+        return self.principals[side]
+
+    def param(self, key: str, default: Any, where: Any = ALL) -> Any:
+        """A run parameter: this chunk's per-run values if overridden, else the scenario's."""
+        return _pick(self.per_run.get(key, default), where)
+
+    def record(self, record: Record) -> None:
+        """The array engine keeps outcomes only, no per-month records."""
 
     # --- one month, in the Mesa model's order ---------------------------------------
 
@@ -359,9 +393,9 @@ class _Talks:
             self._fire_events(m)
             if held:
                 self._round(m)
-            if m > sc.expiry:  # a gap month for the runs still talking
-                for side in self.sides.values():
-                    side.pressure += side.gap_cost * side.gap_cost_factor
+            if rules.in_gap(m, sc.expiry):  # a gap month for the runs still talking
+                for negotiator in self.negotiators.values():
+                    negotiator.bear_gap_month()
             alive = np.count_nonzero(self.alive)
             if alive == 0:
                 break
@@ -371,75 +405,40 @@ class _Talks:
 
     def _draw_events(self, m: int, held: bool) -> None:
         """This month's uniforms of the random events that may read one, in one go."""
-        due = [e.index for e in self.shocks if e.month is None]
+        due = [e.index for e in self.shocks if e.random]
         if held:
-            due += [e.index for e in self.walkout_events if e.probability is not None]
+            due += [e.index for e in self.walkout_events if e.random]
         self.event_u: dict[int, np.ndarray] = {}
         if due:
             u = draws.uniform_at(self.key, m, [draws.STREAM_EVENTS + i for i in due])
             self.event_u = {i: u[:, j] for j, i in enumerate(due)}
 
     def _fire_events(self, m: int) -> None:
-        n = len(self.alive)
         for ev in self.leader_changes:
             if ev.month == m:
-                self._change_leader(ev, m, n)
+                ev.fire(self, m)
         for ev in self.shocks:
-            if ev.month is not None:
-                if ev.month == m:
-                    self._apply_shock(ev, slice(None))
+            if not ev.random:
+                if ev.due(self, m, None, False):
+                    ev.fire(self)
                 continue
             fired = self.shock_fired[ev.index]
-            p = self.param(f"events.{ev.index}.probability", ev.probability)
-            due = ~fired & (self.event_u[ev.index] < p)
+            due = ev.due(self, m, self.event_u[ev.index], fired)
             if due.any():
                 fired |= due
-                self._apply_shock(ev, due)
-        gap_age = m - self.sc.expiry - 1  # full gap months before this one
+                ev.fire(self, due)
         for ev in self.furloughs:
-            after = self.param(f"events.{ev.index}.after_gap_months", ev.after_gap_months)
-            factor = self.param(f"events.{ev.index}.gap_cost_factor", ev.gap_cost_factor)
-            active = gap_age >= after
-            side = self.sides[ev.side]
-            if isinstance(active, np.ndarray) or isinstance(factor, np.ndarray):
-                side.gap_cost_factor = np.where(active, factor, 1.0)
-            else:
-                side.gap_cost_factor = factor if active else 1.0
-
-    def _change_leader(self, ev: LeaderChange, m: int, n: int) -> None:
-        side, i, pr = self.sides[ev.side], ev.index, ev.principal
-        side.veto_threshold = _full(n, self.param(f"events.{i}.veto_threshold",
-                                                  _nan_if_none(pr.veto_threshold)))
-        side.veto_probability = self.param(f"events.{i}.veto_probability", pr.veto_probability)
-        side.reset_demand = self.param(f"events.{i}.reset_demand",
-                                       _nan_if_none(pr.reset_demand))
-        side.threshold_known = np.zeros(n, dtype=bool)
-        side.threshold_known_somewhere = False
-        if ev.bottom_line is not None:
-            side.mandate = _full(n, self.param(f"events.{i}.bottom_line", ev.bottom_line))
-            side.pressure_at_mandate = side.pressure.copy()
-        if ev.demand is not None:
-            side.reanchor(slice(None), self.param(f"events.{i}.demand", ev.demand), m)
-
-    def _apply_shock(self, ev: Shock, where: Any) -> None:
-        """new = old * factor + delta on the runs ``where`` (a mask or all)."""
-        name, key = ev.target.split(".")
-        side = self.sides[name]
-        attr = {"bottom_line": "mandate"}.get(key, key)
-        factor = _pick(self.param(f"events.{ev.index}.factor", ev.factor), where)
-        delta = _pick(self.param(f"events.{ev.index}.delta", ev.delta), where)
-        values = getattr(side, attr)
-        values[where] = values[where] * factor + delta
+            ev.apply(self, m, self.sc.expiry)
 
     def _walked(self, m: int) -> np.ndarray | bool:
         """Runs in which a side walks out of this round (True: all of them)."""
         walked: np.ndarray | bool = False
         for ev in self.walkout_events:
-            if ev.month == m:
+            out = ev.walks_out(self, m, self.event_u.get(ev.index))
+            if out is True:
                 return True
-            if ev.probability is not None:
-                p = self.param(f"events.{ev.index}.probability", ev.probability)
-                walked = walked | (self.event_u[ev.index] < p)
+            if isinstance(out, np.ndarray):
+                walked = walked | out
         return walked
 
     def _round(self, m: int) -> None:
@@ -450,40 +449,32 @@ class _Talks:
         talked = None if walked is False else ~walked  # runs whose round took place
         if talked is not None:
             self.walkouts += walked & self.alive
-        us, rok = self.sides["us"], self.sides["rok"]
+        us, rok = self.negotiators["us"], self.negotiators["rok"]
         views = {}
         offers = {}
         n = len(self.alive)
-        for s, side in self.sides.items():
-            u = draws.uniform_at(self.key, m, draws.STREAM_TACTIC[s]) if side.stochastic else 0.0
-            views[s] = NegotiationView(
-                sign=side.sign, month=m, t=m - side.anchor_month, opening=side.anchor_demand,
-                bottom_line=side.bottom_line(), pressure=side.pressure, own_last=side.own_last,
-                opp_history=side.opp_history, u=u)
-            offers[s] = _per_run(side.tactic.offer(views[s]), n)
+        for s, negotiator in self.negotiators.items():
+            u = (draws.uniform_at(self.key, m, draws.STREAM_TACTIC[s]) if negotiator.stochastic
+                 else 0.0)
+            views[s] = negotiator.view(m, u)
+            offers[s] = _per_run(negotiator.tactic.offer(views[s]), n)
         x_us, x_rok = offers["us"], offers["rok"]
         us_accepts = us.acceptance.accepts(views["us"], x_rok, x_us)
         rok_accepts = rok.acceptance.accepts(views["rok"], x_us, x_rok)
         if self.sc.protocol == "alternating":
             deal, amount = rules.alternating(self.us_proposes, x_us, x_rok, us_accepts,
                                              rok_accepts)
-            self.us_proposes = ~self.us_proposes if talked is None else \
-                self.us_proposes ^ talked
+            self.us_proposes = rules.next_proposer(self.us_proposes,
+                                                   True if talked is None else talked)
         else:
             deal, amount = rules.simultaneous(self.sc.settlement, x_us, x_rok, us_accepts,
                                               rok_accepts)
         deal = _per_run(deal, n) & self.alive
         if talked is not None:
             deal &= talked
-        for side, own, theirs in ((us, x_us, x_rok), (rok, x_rok, x_us)):
-            side.own_last = own.copy() if talked is None else np.where(talked, own,
-                                                                       side.own_last)
-            if side.opp_history is not None:
-                seen = np.empty_like(side.opp_history)
-                seen[:, :-1] = side.opp_history[:, 1:]
-                seen[:, -1] = theirs
-                side.opp_history = seen if talked is None else np.where(
-                    talked[:, None], seen, side.opp_history)
+        where = ALL if talked is None else talked
+        us.observe(_pick(x_us, where), _pick(x_rok, where), where)
+        rok.observe(_pick(x_rok, where), _pick(x_us, where), where)
         idx = np.flatnonzero(deal)
         if idx.size:
             self._initialled(m, idx, _per_run(amount, n)[idx])
@@ -492,24 +483,19 @@ class _Talks:
         """Leaders review the deals initialled in runs ``idx``; vetoes re-anchor."""
         self.tentative_deals[idx] += 1
         u = draws.uniform_at(self.key[idx], m, [draws.STREAM_VETO[s] for s in SIDES])
-        veto = {s: rules.vetoes(side.sign, amount, side.veto_threshold[idx],
-                                _pick(side.veto_probability, idx), u[:, j])
-                for j, (s, side) in enumerate(self.sides.items())}
+        veto = {s: self.principals[s].vetoes(amount, u[:, j], idx)
+                for j, s in enumerate(SIDES)}
         agreed = ~(veto["us"] | veto["rok"])
         done = idx[agreed]
         self.deals.month[self.position[done]] = m
         self.deals.amount[self.position[done]] = amount[agreed]
         self.alive[done] = False
-        for s, side in self.sides.items():
+        for s, negotiator in self.negotiators.items():
             v = idx[veto[s]]
             if v.size == 0:
                 continue
             self.vetoes[v] += 1
-            side.threshold_known[v] = True
-            side.threshold_known_somewhere = True
-            reset = _pick(side.reset_demand, v)
-            demand = np.where(np.isnan(reset), side.veto_threshold[v], reset)
-            side.reanchor(v, demand, m)
+            negotiator.after_veto(m, v)
 
     # --- bookkeeping ----------------------------------------------------------------
 
@@ -521,12 +507,12 @@ class _Talks:
         agreed = ~self.alive[idx]
         held = np.zeros(sc.n_months, dtype=np.int64)
         held[list(sc.round_months)] = 1
-        krw = _pick(self.param("scenario.krw_per_usd", sc.krw_per_usd), idx)
-        in_force = _pick(self.param("agreement_in_force.amount_krw_bn", sc.amount_in_force), idx)
+        krw = self.param("scenario.krw_per_usd", sc.krw_per_usd, idx)
+        in_force = self.param("agreement_in_force.amount_krw_bn", sc.amount_in_force, idx)
         out["agreed"][rows] = agreed
         out["agreement_month"][rows] = np.where(agreed, sc.talks_start + end, -1)
         out["amount_krw_bn"][rows] = amount
-        out["amount_usd_m"][rows] = amount * 1000.0 / krw  # as in SMAModel.outcome
+        out["amount_usd_m"][rows] = rules.usd_m(amount, krw)
         out["increase_pct"][rows] = rules.increase_pct(amount, in_force)
         out["gap_months"][rows] = rules.gap_months(agreed, end, sc.expiry, sc.n_months - 1)
         out["censored"][rows] = ~agreed
@@ -534,8 +520,7 @@ class _Talks:
         out["walkouts"][rows] = self.walkouts[idx]
         out["vetoes"][rows] = self.vetoes[idx]
         out["tentative_deals"][rows] = self.tentative_deals[idx]
-        out["term_years"][rows] = _pick(self.param("new_agreement.term_years", sc.term_years),
-                                        idx)
+        out["term_years"][rows] = self.param("new_agreement.term_years", sc.term_years, idx)
 
     def _compact(self) -> None:
         """Drop the runs that have agreed from every per-run array."""
@@ -550,7 +535,7 @@ class _Talks:
                 elif isinstance(value, dict):
                     shrink(value)
 
-        for obj in (self, *self.sides.values()):
+        for obj in (self, *self.negotiators.values(), *self.principals.values()):
             shrink(vars(obj))
-        for side in self.sides.values():
-            side.build(self.param)
+        for negotiator in self.negotiators.values():
+            negotiator.build(self._param)

@@ -22,8 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import events as events_lib
+from ..events import Furlough, LeaderChange, Record, Shock, Walkout
 from ..outcome import Outcome
-from ..scenario import Furlough, Scenario
+from ..scenario import Scenario
 from .style import (
     ACCENT,
     GAP_COLOR,
@@ -47,30 +49,25 @@ GID_GUIDE = "guide"  # reference lines labels may cover
 
 @dataclass(frozen=True)
 class DanceEvent:
-    """One thing that happened in a month, parsed from the trace's ``events`` column."""
+    """One thing that happened in a month: an ``events.Record`` and its trace row."""
 
     month: int  # row index in the trace (month index from talks start)
-    kind: str  # walkout | furlough | tentative_deal | veto | leader | shock | agreement
-    side: str | None
-    detail: str = ""
+    record: Record
+
+    @property
+    def kind(self) -> str:
+        return self.record.kind
+
+    @property
+    def side(self) -> str | None:
+        return self.record.side
 
 
 def parse_events(trace: pd.DataFrame) -> list[DanceEvent]:
-    """The trace's ``events`` strings ("walkout_us;leader_us:Biden") as records."""
-    out: list[DanceEvent] = []
-    for month, cell in enumerate(trace["events"].fillna("")):
-        for note in filter(None, str(cell).split(";")):
-            head, _, detail = note.partition(":")
-            if head == "shock":
-                side = detail.split(".")[0] if "." in detail else None
-                out.append(DanceEvent(month, "shock", side, detail))
-                continue
-            kind, _, side = head.rpartition("_")
-            if kind in ("walkout", "furlough", "veto", "leader") and side in SIDE_NAME:
-                out.append(DanceEvent(month, kind, side, detail))
-            else:  # agreement, tentative_deal, or a note this figure does not know
-                out.append(DanceEvent(month, head, None, detail))
-    return out
+    """The records of the trace's ``events`` column, each with its month."""
+    return [DanceEvent(month, record)
+            for month, cell in enumerate(trace["events"])
+            for record in events_lib.decode(cell)]
 
 
 def _outcome_dict(outcome: Outcome | dict[str, Any] | None) -> dict[str, Any] | None:
@@ -113,17 +110,17 @@ def _month_ticks(labels: list[str]) -> tuple[list[int], list[str]]:
 
 def _event_label(ev: DanceEvent, scenario: Scenario) -> str | None:
     who = SIDE_NAME.get(ev.side or "", "")
-    if ev.kind == "walkout":
+    if ev.kind == Walkout.kind:
         return f"{who} walks out"
-    if ev.kind == "furlough":
-        factor = next((e.gap_cost_factor for e in scenario.events
-                       if isinstance(e, Furlough) and e.side == ev.side), None)
+    fields = ev.record.fields
+    if ev.kind == Furlough.kind:
+        factor = fields.get("gap_cost_factor")
         extra = f" (gap cost x{factor:g})" if factor is not None else ""
         return f"{who} furlough{extra}"
-    if ev.kind == "leader":
-        return f"new {who} leader: {ev.detail}"
-    if ev.kind == "shock":
-        return f"shock: {ev.detail}"
+    if ev.kind == LeaderChange.kind:
+        return f"new {who} leader: {fields['label']}"
+    if ev.kind == Shock.kind:
+        return f"shock: {fields['target']}"
     return None
 
 
@@ -336,7 +333,7 @@ def _rug(ax: Any, trace: pd.DataFrame, events: list[DanceEvent]) -> dict[str, An
     out["round"], = ax.plot(held, np.full(held.size, 0.03), "|", color=NEUTRAL, ms=9,
                             mew=1.2, transform=xt, clip_on=False, label="round held")
     for ev in events:
-        if ev.kind == "walkout":
+        if ev.kind == Walkout.kind:
             out["walkout"], = ax.plot([ev.month], [0.03], "x", color=SIDE_COLORS[ev.side],
                                       ms=8, mew=2, transform=xt, zorder=6,
                                       label="walk-out (colour: who walked)")
@@ -347,11 +344,11 @@ def _events(ax: Any, events: list[DanceEvent], scenario: Scenario) -> list[Any]:
     """Label furloughs, leader changes, shocks (and walk-outs, when there are at most
     ``MAX_WALKOUT_LABELS``; the rug marks them all) at the top, in up to three rows."""
     xt = ax.get_xaxis_transform()
-    walkouts = sum(ev.kind == "walkout" for ev in events)
+    walkouts = sum(ev.kind == Walkout.kind for ev in events)
     by_month: dict[int, list[str]] = {}
     for ev in events:
         label = _event_label(ev, scenario)
-        if label and (ev.kind != "walkout" or walkouts <= MAX_WALKOUT_LABELS):
+        if label and (ev.kind != Walkout.kind or walkouts <= MAX_WALKOUT_LABELS):
             by_month.setdefault(ev.month, []).append(label)
     x_lo, x_hi = ax.get_xlim()
     fig_w_px = ax.figure.get_figwidth() * ax.figure.dpi
@@ -380,8 +377,8 @@ def _events(ax: Any, events: list[DanceEvent], scenario: Scenario) -> list[Any]:
 def _vetoes(ax: Any, trace: pd.DataFrame, events: list[DanceEvent]) -> list[tuple[Any, Any]]:
     """Mark each vetoed tentative deal and name who vetoed it: [(marker, note)]."""
     out = []
-    for month in sorted({ev.month for ev in events if ev.kind == "veto"}):
-        who = [ev.side for ev in events if ev.kind == "veto" and ev.month == month]
+    for month in sorted({ev.month for ev in events if ev.kind == events_lib.VETO}):
+        who = [ev.side for ev in events if ev.kind == events_lib.VETO and ev.month == month]
         row = trace.iloc[month]
         offers = _finite([row["us_offer"], row["rok_offer"]])
         if offers.size == 0:

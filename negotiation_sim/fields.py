@@ -1,0 +1,70 @@
+"""One key of a configuration table: its type, default, bounds, unit and meaning.
+
+``schema`` (the scenario file's sections) and ``events`` (each event kind's keys) are
+built from these; ``Field.check`` says what is allowed in one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .calendar import parse_month
+
+REQUIRED = object()
+SIDES = ("us", "rok")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of the scenario file."""
+
+    kind: str  # number | integer | text | month | choice | months
+    default: Any = REQUIRED
+    low: float = float("-inf")
+    high: float = float("inf")
+    choices: tuple[str, ...] = ()
+    unit: str = ""
+    doc: str = ""
+
+    def check(self, value: Any) -> str | None:
+        """None if allowed, else a message saying what is allowed."""
+        if self.kind in ("number", "integer"):
+            what = "an integer" if self.kind == "integer" else "a number"
+            allowed = f"allowed: {what} in [{self.low:g}, {self.high:g}]"
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return f"{value!r} is not {what}; {allowed}"
+            if self.kind == "integer" and not float(value).is_integer():
+                return f"{value!r} is not {what}; {allowed}"
+            if not self.low <= value <= self.high:
+                return f"{value!r} is out of range; {allowed}"
+            return None
+        if self.kind == "text":
+            return None if isinstance(value, str) else f"{value!r} is not text; allowed: a string"
+        if self.kind == "choice":
+            if value in self.choices:
+                return None
+            return f"{value!r} is not allowed; allowed: {', '.join(self.choices)}"
+        if self.kind == "month":
+            try:
+                parse_month(value)
+            except ValueError as exc:
+                return str(exc)
+            return None
+        if self.kind == "months":
+            if not isinstance(value, list) or not value:
+                return f"{value!r} is not a list of months; allowed: ['YYYY-MM', ...]"
+            for item in value:
+                try:
+                    parse_month(item)
+                except ValueError as exc:
+                    return str(exc)
+            return None
+        raise AssertionError(self.kind)
+
+
+def number(default: Any = REQUIRED, low: float = 0.0, high: float = 1e7, unit: str = "",
+         doc: str = "") -> Field:
+    return Field("number", default, low, high, unit=unit, doc=doc)
+
+

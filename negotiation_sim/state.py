@@ -1,0 +1,149 @@
+"""The negotiators' and principals' state transitions, written once for both engines.
+
+A side's state is a handful of named values (mandate, pressure, anchor demand, veto
+threshold, ...). The Mesa model holds one run's values as plain numbers on its agents;
+the array engine holds a batch's values as numpy arrays, one element per run. The
+transitions below (re-anchor a demand, set a new mandate, bear a gap month, remember the
+opponent's offer, take office, reveal a threshold after a veto) are written once, over
+``take``/``put`` of named values; each engine supplies only the storage:
+
+* ``ScalarStore`` (the Mesa agents): ``where`` is always ``ALL``, values are numbers;
+* ``ArrayStore`` (the array engine): ``where`` selects runs (``ALL``, a boolean mask or
+  positions), values are arrays over the selected runs or scalars for all of them.
+
+The maths inside the transitions lives in ``rules``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import rules
+from .tactics import NegotiationView
+
+ALL = slice(None)  # every run (the only selection a single run has)
+
+
+class ScalarStore:
+    """Storage of one run's state as plain attributes."""
+
+    def take(self, name: str, where: Any = ALL) -> Any:
+        return getattr(self, name)
+
+    def put(self, name: str, value: Any, where: Any = ALL) -> None:
+        setattr(self, name, value)
+
+
+class ArrayStore:
+    """Storage of a batch's state as numpy arrays over runs (scalars where shared).
+
+    Writing all runs stores a fresh array (never writing into an array that may be a
+    caller's per-run parameter column); writing some runs writes into the owned array.
+    """
+
+    def take(self, name: str, where: Any = ALL) -> Any:
+        value = getattr(self, name)
+        if where is ALL or not isinstance(value, np.ndarray):
+            return value
+        return value[where]
+
+    def put(self, name: str, value: Any, where: Any = ALL) -> None:
+        current = getattr(self, name)
+        if where is not ALL:
+            current[where] = value
+        elif isinstance(current, np.ndarray):
+            fresh = np.empty_like(current)
+            fresh[...] = value
+            setattr(self, name, fresh)
+        else:
+            setattr(self, name, np.array(value) if isinstance(value, np.ndarray) else value)
+
+
+class PrincipalState:
+    """A side's leader: veto threshold and probability, demand after a veto.
+
+    Mixed into a store (``ScalarStore`` or ``ArrayStore``), which comes first in the
+    bases and supplies ``take`` and ``put``.
+    """
+
+    sign: Any
+    take: Any
+    put: Any
+
+    def take_office(self, label: str, veto_threshold: Any, veto_probability: Any,
+                    reset_demand: Any, where: Any = ALL) -> None:
+        """A new profile; its threshold is not yet known to anyone (NaN: never vetoes,
+        NaN reset demand: the threshold)."""
+        self.put("label", label, where)
+        self.put("veto_threshold", veto_threshold, where)
+        self.put("veto_probability", veto_probability, where)
+        self.put("reset_demand", reset_demand, where)
+        self.put("threshold_known", False, where)
+
+    def vetoes(self, amount: Any, u: Any, where: Any = ALL) -> Any:
+        """Review an initialled deal."""
+        return rules.vetoes(self.sign, amount, self.take("veto_threshold", where),
+                            self.take("veto_probability", where), u)
+
+    def demand_after_veto(self, where: Any = ALL) -> Any:
+        return rules.demand_after_veto(self.take("veto_threshold", where),
+                                       self.take("reset_demand", where))
+
+    def known_threshold(self) -> Any:
+        """Which runs know the threshold (plain False while none does)."""
+        return self.threshold_known
+
+
+class NegotiatorState:
+    """A side's negotiator: demand, mandate, gap pressure, tactic, acceptance rule."""
+
+    sign: Any
+    principal: PrincipalState
+    take: Any
+    put: Any
+
+    def reanchor(self, demand: Any, month: Any, where: Any = ALL) -> None:
+        """Restart the tactic from ``demand`` at ``month`` (start, veto, new leader)."""
+        self.put("anchor_demand", demand, where)
+        self.put("anchor_month", month, where)
+        self.put("own_last", demand, where)
+
+    def set_mandate(self, bottom_line: Any, where: Any = ALL) -> None:
+        """A new mandate; gap pressure moves it from here on."""
+        self.put("mandate", bottom_line, where)
+        self.put("pressure_at_mandate", self.take("pressure", where), where)
+
+    def bear_gap_month(self, where: Any = ALL) -> None:
+        """A month without an agreement in force costs this side."""
+        self.put("pressure", rules.gap_pressure(
+            self.take("pressure", where), self.take("gap_cost", where),
+            self.take("gap_cost_factor", where)), where)
+
+    def current_bottom_line(self) -> Any:
+        p = self.principal
+        return rules.bottom_line(self.mandate, self.sign, self.gap_sensitivity, self.pressure,
+                                 self.pressure_at_mandate, p.known_threshold(),
+                                 p.veto_threshold)
+
+    def view(self, month: int, u: Any) -> NegotiationView:
+        """The read-only state this negotiator's tactic sees this round."""
+        return NegotiationView(
+            sign=self.sign, month=month, t=month - self.anchor_month,
+            opening=self.anchor_demand, bottom_line=self.current_bottom_line(),
+            pressure=self.pressure, own_last=self.own_last, opp_history=self.opp_history, u=u)
+
+    def observe(self, own_offer: Any, opponent_offer: Any, where: Any = ALL) -> None:
+        """After a round: remember one's own offer and the opponent's (tit-for-tat
+        tactics look back)."""
+        self.put("own_last", own_offer, where)
+        if self.opp_history is not None:
+            self.put("opp_history", rules.remember(self.take("opp_history", where),
+                                                   opponent_offer), where)
+
+    def after_veto(self, month: Any, where: Any = ALL) -> None:
+        """The leader vetoed: its threshold is now known, the demand restarts from it
+        (or from the leader's reset demand)."""
+        self.principal.put("threshold_known", True, where)
+        self.reanchor(self.principal.demand_after_veto(where), month, where)
