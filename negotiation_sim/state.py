@@ -39,26 +39,39 @@ class ScalarStore:
 class ArrayStore:
     """Storage of a batch's state as numpy arrays over runs (scalars where shared).
 
-    Writing all runs stores a fresh array (never writing into an array that may be a
-    caller's per-run parameter column); writing some runs writes into the owned array.
+    ``where`` is ``ALL``; a boolean mask over the runs, with values given for every run
+    (only the selected runs change); or run positions, with values for those positions.
+    A write never changes an array in place (it stores a new one), so a stored array may
+    be shared with a caller, e.g. a per-run parameter column, without being altered.
     """
 
     def take(self, name: str, where: Any = ALL) -> Any:
         value = getattr(self, name)
-        if where is ALL or not isinstance(value, np.ndarray):
-            return value
-        return value[where]
+        if isinstance(value, np.ndarray) and is_positions(where):
+            return value[where]
+        return value
 
     def put(self, name: str, value: Any, where: Any = ALL) -> None:
         current = getattr(self, name)
-        if where is not ALL:
-            current[where] = value
-        elif isinstance(current, np.ndarray):
-            fresh = np.empty_like(current)
-            fresh[...] = value
-            setattr(self, name, fresh)
-        else:
-            setattr(self, name, np.array(value) if isinstance(value, np.ndarray) else value)
+        if where is ALL:
+            if isinstance(current, np.ndarray):
+                if np.shape(value) != current.shape:
+                    value = np.full(current.shape, value, dtype=current.dtype)
+                elif value.dtype != current.dtype:
+                    value = value.astype(current.dtype)
+            setattr(self, name, value)
+        elif is_positions(where):
+            changed = current.copy()
+            changed[where] = value
+            setattr(self, name, changed)
+        else:  # a mask: keep the unselected runs' values
+            mask = where.reshape(where.shape + (1,) * (np.ndim(current) - 1))
+            setattr(self, name, np.where(mask, value, current))
+
+
+def is_positions(where: Any) -> bool:
+    """``where`` lists run positions (rather than being ALL or a boolean mask)."""
+    return isinstance(where, np.ndarray) and where.dtype != bool
 
 
 class PrincipalState:

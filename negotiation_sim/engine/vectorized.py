@@ -41,7 +41,7 @@ from ..events import Furlough, LeaderChange, Record, Shock, Walkout
 from ..outcome import OUTCOME_FIELDS
 from ..scenario import Scenario, Side
 from ..schema import EVENTS, SECTIONS, SIDES
-from ..state import ALL, ArrayStore, NegotiatorState, PrincipalState
+from ..state import ALL, ArrayStore, NegotiatorState, PrincipalState, is_positions
 from ..tactics import ACCEPTANCE, HISTORY, OFFERING, make_acceptance, make_offering
 from .grouping import hashable
 
@@ -264,8 +264,9 @@ def _per_run(value: Any, n: int) -> np.ndarray:
 
 
 def _pick(value: Any, where: Any) -> Any:
-    """The values of runs ``where`` of a per-run array, or the shared scalar."""
-    return value[where] if isinstance(value, np.ndarray) and where is not ALL else value
+    """The values of runs ``where`` (positions) of a per-run array; a per-run array
+    itself for ``ALL`` or a mask (see ``state.ArrayStore``); a shared scalar as it is."""
+    return value[where] if isinstance(value, np.ndarray) and is_positions(where) else value
 
 
 def _owned(value: Any) -> Any:
@@ -473,8 +474,8 @@ class _Talks:
         if talked is not None:
             deal &= talked
         where = ALL if talked is None else talked
-        us.observe(_pick(x_us, where), _pick(x_rok, where), where)
-        rok.observe(_pick(x_rok, where), _pick(x_us, where), where)
+        us.observe(x_us, x_rok, where)
+        rok.observe(x_rok, x_us, where)
         idx = np.flatnonzero(deal)
         if idx.size:
             self._initialled(m, idx, _per_run(amount, n)[idx])
