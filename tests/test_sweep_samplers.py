@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from negotiation_sim.experiments.samplers import Parameter, design, discrete_range, n_points
+from negotiation_sim.experiments.samplers import design, n_points
+from negotiation_sim.parameters import Parameter, discrete_range
 
 SAMPLERS = ("random", "lhs", "sobol")
 
@@ -41,15 +42,15 @@ def parameter_sets(draw) -> list[Parameter]:
        n_exp=st.integers(0, 5), seed=st.integers(0, 2**32))
 def test_points_respect_bounds_kinds_and_counts(params, sampler, n_exp, seed):
     n = 2**n_exp
-    points = design(sampler, params, n=n, seed=seed)
+    points = design(sampler, params, n=n, rng=seed)
     assert len(points) == n_points(sampler, params, n)
     if sampler == "sobol":
         assert len(points) == n * (2 * len(params) + 2)
     else:
         assert len(points) == n
-    assert list(points.columns) == [p.path for p in params]
+    assert list(points.columns) == [p.name for p in params]
     for p in params:
-        col = points[p.path]
+        col = points[p.name]
         if p.values is not None:
             assert set(col) <= set(p.values)
             continue
@@ -58,7 +59,7 @@ def test_points_respect_bounds_kinds_and_counts(params, sampler, n_exp, seed):
             assert (col >= math.ceil(p.low)).all() and (col <= math.floor(p.high)).all()
         else:
             assert (col >= p.low).all() and (col <= p.high).all()
-    again = design(sampler, params, n=n, seed=seed)
+    again = design(sampler, params, n=n, rng=seed)
     assert again.equals(points)  # a pure function of its inputs and seed
 
 
@@ -66,10 +67,10 @@ def test_points_respect_bounds_kinds_and_counts(params, sampler, n_exp, seed):
 @given(n=st.integers(1, 60), d=st.integers(1, 4), seed=st.integers(0, 2**32))
 def test_latin_hypercube_puts_one_point_in_each_stratum(n, d, seed):
     params = [Parameter(f"p{i}", low=10.0 * i, high=10.0 * i + 5.0) for i in range(d)]
-    points = design("lhs", params, n=n, seed=seed)
+    points = design("lhs", params, n=n, rng=seed)
     for p in params:
-        strata = np.floor((points[p.path] - p.low) / (p.high - p.low) * n).clip(0, n - 1)
-        assert sorted(strata.astype(int)) == list(range(n)), p.path
+        strata = np.floor((points[p.name] - p.low) / (p.high - p.low) * n).clip(0, n - 1)
+        assert sorted(strata.astype(int)) == list(range(n)), p.name
 
 
 def test_grid_is_the_full_factorial_first_parameter_slowest():
@@ -91,12 +92,12 @@ def test_grid_refuses_bounds():
 def test_different_seeds_give_different_designs():
     params = [Parameter("a", low=0.0, high=1.0), Parameter("b", low=1.0, high=100.0, log=True)]
     for sampler in SAMPLERS:
-        assert not design(sampler, params, n=8, seed=1).equals(
-            design(sampler, params, n=8, seed=2)), sampler
+        assert not design(sampler, params, n=8, rng=1).equals(
+            design(sampler, params, n=8, rng=2)), sampler
 
 
 def test_log_scale_spreads_points_over_decades():
-    points = design("lhs", [Parameter("a", low=1.0, high=1e4, log=True)], n=400, seed=3)
+    points = design("lhs", [Parameter("a", low=1.0, high=1e4, log=True)], n=400, rng=3)
     decades = np.floor(np.log10(points["a"])).value_counts()
     assert set(decades.index) == {0.0, 1.0, 2.0, 3.0}
     assert decades.min() > 80  # uniform in log space: about 100 per decade

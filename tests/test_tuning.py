@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from negotiation_sim.engine import simulate_batch
+from negotiation_sim.parameters import Parameter, cycle_overrides
 from negotiation_sim.scenario import load_scenario
 from negotiation_sim.tuning import record
 from negotiation_sim.tuning.config import LOSS_TERMS, LossTerm, load_tune_config
@@ -16,7 +17,6 @@ from negotiation_sim.tuning.loss import (
     simulated_metrics,
     term_errors,
 )
-from negotiation_sim.tuning.params import FreeParameter, cycle_overrides
 from negotiation_sim.tuning.study import fitted, optimize
 
 from .conftest import CONFIGS
@@ -58,13 +58,13 @@ def test_modes_map_one_value_onto_each_cycle():
     sc9 = load_scenario(CONFIGS / "history" / "sma9.toml")  # amount 869.5, US opening 1000
     sc11 = load_scenario(CONFIGS / "history" / "sma11.toml")
     params = [
-        FreeParameter("us.opening", 0.2, 1.2, "premium_times"),
-        FreeParameter("rok.bottom_line", 0.0, 25.0, "percent_above_amount"),
-        FreeParameter("us.gap_sensitivity", 0.05, 5.0, "percent_of_amount", log=True),
-        FreeParameter("us.tactic.deadline_months", 0, 12, "plus", integer=True),
-        FreeParameter("us.principal.veto_threshold", 13.5, 44.0, "percent_above_amount"),
-        FreeParameter("events[type=walkout].probability", 0.0, 0.2),
-        FreeParameter("events[type=walkout,side=us].probability", 0.0, 0.2),
+        Parameter("us.opening", 0.2, 1.2, mode="premium_times"),
+        Parameter("rok.bottom_line", 0.0, 25.0, mode="percent_above_amount"),
+        Parameter("us.gap_sensitivity", 0.05, 5.0, mode="percent_of_amount", log=True),
+        Parameter("us.tactic.deadline_months", 0, 12, mode="plus", integer=True),
+        Parameter("us.principal.veto_threshold", 13.5, 44.0, mode="percent_above_amount"),
+        Parameter("events[type=walkout].probability", 0.0, 0.2),
+        Parameter("events[type=walkout,side=us].probability", 0.0, 0.2),
     ]
     values = {"us.opening": 0.5, "rok.bottom_line": 10.0, "us.gap_sensitivity": 1.0,
               "us.tactic.deadline_months": 2, "us.principal.veto_threshold": 20.0,
@@ -87,8 +87,8 @@ def test_modes_map_one_value_onto_each_cycle():
 
 def test_bottom_lines_never_pass_the_opening():
     sc = load_scenario(CONFIGS / "history" / "sma9.toml")  # ROK opening 900, US opening 1000
-    params = [FreeParameter("rok.bottom_line", 0.0, 25.0, "percent_above_amount"),
-              FreeParameter("us.bottom_line", 0.0, 25.0, "percent_above_amount")]
+    params = [Parameter("rok.bottom_line", 0.0, 25.0, mode="percent_above_amount"),
+              Parameter("us.bottom_line", 0.0, 25.0, mode="percent_above_amount")]
     o = cycle_overrides(sc, params, {"rok.bottom_line": 0.0, "us.bottom_line": 25.0})
     assert o["rok.bottom_line"] == 900.0 and o["us.bottom_line"] == 1000.0
     arrays = cycle_overrides(sc, params, {"rok.bottom_line": np.array([0.0, 10.0]),

@@ -11,8 +11,9 @@ import pytest
 from SALib.test_functions import Ishigami
 
 from negotiation_sim.cli import main
-from negotiation_sim.tuning.params import FreeParameter
-from negotiation_sim.tuning.sensitivity import design, indices, load_sensitivity_config
+from negotiation_sim.experiments.samplers import sobol
+from negotiation_sim.parameters import Parameter
+from negotiation_sim.tuning.sensitivity import indices, load_sensitivity_config
 
 from .conftest import CONFIGS
 
@@ -22,8 +23,8 @@ ST_TRUE = (0.5576, 0.4424, 0.2437)
 
 
 def test_sobol_indices_of_the_ishigami_function():
-    params = [FreeParameter(f"x{i}", -math.pi, math.pi) for i in (1, 2, 3)]
-    points = design(params, 2048, seed=3)
+    params = [Parameter(f"x{i}", -math.pi, math.pi) for i in (1, 2, 3)]
+    points = sobol(params, 2048, rng=3, second_order=False)
     assert len(points) == 2048 * (3 + 2)
     assert points.min().min() >= -math.pi and points.max().max() <= math.pi
     y = Ishigami.evaluate(points[["x1", "x2", "x3"]].to_numpy())
@@ -38,17 +39,17 @@ def test_sobol_indices_of_the_ishigami_function():
 
 
 def test_log_and_integer_parameters_are_mapped_from_the_unit_cube():
-    params = [FreeParameter("a", 0.01, 100.0, log=True), FreeParameter("b", 0, 3, integer=True)]
-    points = design(params, 512, seed=1)
+    params = [Parameter("a", 0.01, 100.0, log=True), Parameter("b", 0, 3, integer=True)]
+    points = sobol(params, 512, rng=1, second_order=False)
     assert points["a"].between(0.01, 100.0).all()
     assert abs(np.median(np.log10(points["a"]))) < 0.2  # log-uniform: median near 10^0
     counts = points["b"].value_counts(normalize=True).sort_index()
-    assert counts.index.tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert counts.index.tolist() == [0, 1, 2, 3]
     assert (abs(counts - 0.25) < 0.03).all()  # each integer equally likely
 
 
 def test_a_constant_output_has_no_indices():
-    params = [FreeParameter("a", 0.0, 1.0), FreeParameter("b", 0.0, 1.0)]
+    params = [Parameter("a", 0.0, 1.0), Parameter("b", 0.0, 1.0)]
     table = indices(params, {"flat": np.ones(8 * 4)}, bootstrap=20)
     assert table["S1"].isna().all() and table["ST"].isna().all()
 

@@ -24,7 +24,6 @@ Every problem is reported like a scenario problem: ``FILE: KEY: message; allowed
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,15 +32,14 @@ import pandas as pd
 
 from ..configfile import TopTable, read_toml
 from ..errors import ScenarioError
+from ..parameters import Parameter, parse_parameters, sweep_rules
 from ..scenario import Scenario, from_dict, load_scenario
 from . import samplers
-from .samplers import Parameter
 
 # Runs per chunk when the config does not say: enough that per-chunk costs (messages,
 # a part file) stay small next to the simulation; one chunk per engine call.
 DEFAULT_CHUNK_SIZE = {"mesa": 500}
 FAST_CHUNK_SIZE = 5000  # engines not listed above (vectorized: ~100x faster per run)
-SPEC_KEYS = ("values", "low", "high", "step", "n", "log", "integer")
 SWEEP_KEYS = ("name", "scenario", "replications", "seed", "sampler", "n", "second_order",
               "chunk_size", "parameters")
 # Problems that mean a key path does not exist (as opposed to a bad value for a run).
@@ -74,7 +72,7 @@ class SweepConfig:
 
     @property
     def parameter_paths(self) -> list[str]:
-        return [p.path for p in self.parameters]
+        return [p.name for p in self.parameters]
 
     def chunk_size_for(self, engine: str) -> int:
         """Runs per chunk: the config's, else the engine's default."""
@@ -82,8 +80,8 @@ class SweepConfig:
 
     def design(self) -> pd.DataFrame:
         """The design points (one row per point)."""
-        return samplers.design(self.sampler, self.parameters, self.n, self.seed,
-                               self.second_order)
+        return samplers.design(self.sampler, self.parameters, self.n,
+                               samplers.sweep_rng(self.seed), self.second_order)
 
 
 def load_sweep(path: str | Path) -> SweepConfig:
@@ -114,7 +112,8 @@ def sweep_from_dict(raw: dict[str, Any], source: str = "<sweep>",
     if sampler == "grid" and "n" in table:
         problem("n", "is not used by the grid sampler; allowed: n with random, lhs, sobol")
 
-    params = _parameters(table.get("parameters"), sampler, problem)
+    params = parse_parameters(table.get("parameters"), sweep_rules(sampler), lambda k, m: problem(
+        f"parameters{'.' + k if k else ''}", m))
     scenario = _scenario(raw, table, source, base_dir, problem)
     top.raise_if_any()
     assert scenario is not None
@@ -123,7 +122,7 @@ def sweep_from_dict(raw: dict[str, Any], source: str = "<sweep>",
         "name": name, "sampler": sampler, "n": n, "replications": replications, "seed": seed,
         "second_order": second_order, "chunk_size": chunk_size,
         "scenario": table.get("scenario"),
-        "parameters": {p.path: p.describe() for p in params},
+        "parameters": {p.name: p.describe() for p in params},
     }
     return SweepConfig(
         name=name, source=source, scenario=scenario, parameters=tuple(params), sampler=sampler,
@@ -131,98 +130,6 @@ def sweep_from_dict(raw: dict[str, Any], source: str = "<sweep>",
         chunk_size=chunk_size,
         resolved={"sweep": resolved_sweep, "scenario": scenario.resolved},
     )
-
-
-def _flatten(node: Any, prefix: str) -> list[tuple[str, Any]]:
-    """Dotted paths of parameter specs; nested tables (us.opening unquoted) are walked."""
-    if isinstance(node, dict) and node and not (set(node) & set(SPEC_KEYS)):
-        out: list[tuple[str, Any]] = []
-        for key, value in node.items():
-            out += _flatten(value, f"{prefix}.{key}" if prefix else str(key))
-        return out
-    return [(prefix, node)]
-
-
-def _parameters(raw: Any, sampler: str, problem: Any) -> list[Parameter]:
-    if not isinstance(raw, dict) or not raw:
-        problem("parameters", "missing or empty; allowed: a [sweep.parameters] table of "
-                "\"dotted.key\" = [values] or { low, high[, step | n][, log][, integer] }")
-        return []
-    params = []
-    for path, spec in _flatten(raw, ""):
-        param = _parameter(path, spec, sampler, lambda msg, p=path: problem(
-            f"parameters.{p}", msg))
-        if param is not None:
-            params.append(param)
-    return params
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _parameter(path: str, spec: Any, sampler: str, problem: Any) -> Parameter | None:
-    allowed = ("allowed: a list of values, { low, high, step }, { low, high, n }"
-               + (", or { low, high } bounds" if sampler != "grid" else ""))
-    if isinstance(spec, list):
-        spec = {"values": spec}
-    elif not isinstance(spec, dict):
-        spec = {"values": [spec]}  # a single value: every run uses it
-    for key in spec:
-        if key not in SPEC_KEYS:
-            problem(f"unknown key {key!r}; allowed: {', '.join(SPEC_KEYS)}")
-            return None
-    log, integer = spec.get("log", False), spec.get("integer", False)
-    if not isinstance(log, bool) or not isinstance(integer, bool):
-        problem("log and integer must be true or false; allowed: true, false")
-        return None
-    if "values" in spec:
-        values = spec["values"]
-        if set(spec) - {"values"}:
-            problem(f"values cannot be combined with other keys; {allowed}")
-            return None
-        if not isinstance(values, list) or not values or any(
-                isinstance(v, dict | list) for v in values):
-            problem(f"{values!r} is not a list of values; {allowed}")
-            return None
-        return Parameter(path, values=tuple(values))
-    low, high = spec.get("low"), spec.get("high")
-    if not (_number(low) and _number(high)) or low > high:
-        problem(f"needs numbers low <= high (got low={low!r}, high={high!r}); {allowed}")
-        return None
-    if log and low <= 0:
-        problem(f"log = true needs low > 0 (got {low!r}); allowed: 0 < low <= high")
-        return None
-    step, n = spec.get("step"), spec.get("n")
-    if step is not None and n is not None:
-        problem(f"give step or n, not both; {allowed}")
-        return None
-    if step is not None:
-        if not _number(step) or step <= 0 or log:
-            problem(f"step {step!r} is not allowed; allowed: a number > 0 (without log)")
-            return None
-        values = discrete_values(low, high, step=step)
-    elif n is not None:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            problem(f"n {n!r} is not allowed; allowed: an integer >= 1")
-            return None
-        values = discrete_values(low, high, n=n, log=log)
-    else:
-        if sampler == "grid":
-            problem(f"bounds alone cannot make a grid; {allowed}")
-            return None
-        if integer and math.ceil(low) > math.floor(high):
-            problem(f"no integer lies in [{low!r}, {high!r}]; allowed: bounds around an integer")
-            return None
-        return Parameter(path, low=float(low), high=float(high), log=log, integer=integer)
-    if integer:
-        values = tuple(sorted({int(round(v)) for v in values}))
-    return Parameter(path, values=values)
-
-
-def discrete_values(low: float, high: float, step: float | None = None, n: int | None = None,
-                    log: bool = False) -> tuple[float, ...]:
-    return samplers.discrete_range(float(low), float(high), step, n, log)
 
 
 def _scenario(raw: dict[str, Any], table: dict[str, Any], source: str, base_dir: Path | None,
@@ -252,11 +159,11 @@ def _check_paths(scenario: Scenario, params: list[Parameter], source: str) -> No
     for p in params:
         value = p.values[0] if p.values is not None else p.low
         try:
-            scenario.with_overrides({p.path: value})
+            scenario.with_overrides({p.name: value})
         except ScenarioError as exc:
             for key, message in exc.problems:
                 if message.startswith(_PATH_PROBLEMS):
-                    problems.append((f"sweep.parameters.{p.path}",
+                    problems.append((f"sweep.parameters.{p.name}",
                                      f"not a scenario key ({key}: {message})"))
                     break
     if problems:

@@ -33,8 +33,8 @@ import pyarrow.parquet as pq
 from .. import storage
 from ..errors import UsageError
 from ..outcome import OUTCOME_FIELDS
+from ..parameters import Parameter
 from .chunks import ID_COLUMNS, ChunkPlan, outcome_types
-from .samplers import Parameter
 
 RUNS, TRACES, MANIFEST, SUMMARY, PARTS = ("runs.parquet", "traces.parquet", "manifest.json",
                                          "summary.csv", "parts")
@@ -49,7 +49,7 @@ _ARROW = {"float64": pa.float64(), "int64": pa.int64(), "bool": pa.bool_(), "str
 def runs_schema(parameters: Sequence[Parameter]) -> pa.Schema:
     """Columns of runs.parquet: ids, swept parameters, seed, outcome fields, error."""
     fields = [pa.field(name, pa.int64()) for name in ID_COLUMNS]
-    fields += [pa.field(p.path, _ARROW[p.dtype]) for p in parameters]
+    fields += [pa.field(p.name, _ARROW[p.dtype]) for p in parameters]
     fields.append(pa.field("seed", pa.int64()))
     fields += [pa.field(name, _ARROW[kind]) for name, kind in outcome_types().items()]
     fields.append(pa.field("error", pa.string()))

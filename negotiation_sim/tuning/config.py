@@ -22,7 +22,7 @@ A tuning config is a TOML file with a ``[tune]`` table (see ``configs/tune_histo
     rounds = { weight = 0.1, scale = 3.0 }
     before_expiry = { weight = 0.5 }
 
-    [tune.parameters]          # free parameters (see tuning/params.py for the modes)
+    [tune.parameters]          # free parameters (modes: negotiation_sim/parameters.py)
     "us.tactic.beta" = { low = 0.05, high = 5.0, log = true }
     "rok.bottom_line" = { mode = "percent_above_amount", low = 0.0, high = 20.0 }
 
@@ -40,16 +40,15 @@ from typing import Any
 
 from ..configfile import NAME, TopTable, read_toml
 from ..errors import ScenarioError
+from ..parameters import TUNED, Parameter, cycle_overrides, parse_parameters
 from ..scenario import Scenario, load_scenario
 from . import record
-from .params import MODES, FreeParameter, cycle_overrides, is_valid_name
 
 SAMPLERS = ("tpe", "random")
 TUNE_KEYS = ("name", "replications", "seed", "sampler", "trials", "startup_trials", "cycles",
              "loss", "parameters")
 CYCLE_KEYS = ("name", "scenario", "record", "weight", "observed")
 OBSERVED_KEYS = ("gap_months", "change_pct", "rounds", "agreed_before_expiry")
-PARAM_KEYS = ("low", "high", "mode", "log", "integer", "default")
 LOSS_TERMS = {"gap_months": (1.0, 3.0), "change_pct": (1.0, 2.0), "rounds": (0.1, 3.0),
               "before_expiry": (0.5, 1.0)}
 
@@ -77,7 +76,7 @@ class TuneConfig:
     name: str
     source: str
     cycles: tuple[Cycle, ...]
-    parameters: tuple[FreeParameter, ...]
+    parameters: tuple[Parameter, ...]
     loss: dict[str, LossTerm]
     replications: int = 100
     seed: int = 0
@@ -132,7 +131,7 @@ def tune_from_dict(raw: dict[str, Any], source: str = "<tune>",
     trials = top.integer("trials", 50, 1, 10**6)
     startup = top.integer("startup_trials", 10, 1, 10**6)
     loss = _loss(table.get("loss", {}), problem)
-    params = parse_parameters(table.get("parameters"), lambda k, m: problem(
+    params = parse_parameters(table.get("parameters"), TUNED, lambda k, m: problem(
         f"parameters{'.' + k if k else ''}", m))
     cycles = _cycles(table.get("cycles"), base_dir or Path("."), problem)
     top.raise_if_any()
@@ -170,63 +169,6 @@ def _loss(raw: Any, problem: Any) -> dict[str, LossTerm]:
             problem(f"loss.{key}.scale", f"{scale!r} is not allowed; allowed: a number > 0")
             continue
         out[key] = LossTerm(float(weight), float(scale))
-    return out
-
-
-def parse_parameters(raw: Any, problem: Any) -> list[FreeParameter]:
-    """Free parameters from a ``{name = { low, high[, mode, log, integer, default] }}`` table."""
-    if not isinstance(raw, dict) or not raw:
-        problem("", "missing or empty; allowed: a table of \"dotted.key\" = { low = L, "
-                "high = H } (+ mode, log, integer, default)")
-        return []
-    params = []
-    for name, spec in _flatten(raw, ""):
-        def say(msg: str, n: str = name) -> None:
-            problem(n, msg)
-
-        bad_name = is_valid_name(name)
-        if bad_name:
-            say(bad_name)
-            continue
-        if not isinstance(spec, dict):
-            say(f"{spec!r} is not allowed; allowed: {{ low = L, high = H }}")
-            continue
-        unknown = [k for k in spec if k not in PARAM_KEYS]
-        if unknown:
-            say(f"unknown key {unknown[0]!r}; allowed: {', '.join(PARAM_KEYS)}")
-            continue
-        low, high = spec.get("low"), spec.get("high")
-        mode = spec.get("mode", "value")
-        log, is_int = spec.get("log", False), spec.get("integer", False)
-        default = spec.get("default")
-        if not (_number(low) and _number(high)) or low >= high:
-            say(f"needs numbers low < high (got low={low!r}, high={high!r}); allowed: "
-                "{ low = L, high = H }")
-        elif mode not in MODES:
-            say(f"mode {mode!r} is not allowed; allowed: {', '.join(MODES)}")
-        elif not isinstance(log, bool) or not isinstance(is_int, bool):
-            say("log and integer must be true or false; allowed: true, false")
-        elif log and low <= 0:
-            say(f"log = true needs low > 0 (got {low!r}); allowed: 0 < low < high")
-        elif is_int and (not float(low).is_integer() or not float(high).is_integer()):
-            say(f"integer = true needs integer bounds (got {low!r}, {high!r})")
-        elif default is not None and not (_number(default) and low <= default <= high):
-            say(f"default {default!r} is not allowed; allowed: a number in [{low}, {high}]")
-        else:
-            params.append(FreeParameter(name, float(low), float(high), mode, log, is_int,
-                                        None if default is None else float(default)))
-    return params
-
-
-def _flatten(node: dict[str, Any], prefix: str) -> list[tuple[str, Any]]:
-    """Dotted names of parameter specs; nested tables (us.opening unquoted) are walked."""
-    out: list[tuple[str, Any]] = []
-    for key, value in node.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict) and value and not set(value) & set(PARAM_KEYS):
-            out += _flatten(value, name)
-        else:
-            out.append((name, value))
     return out
 
 
@@ -312,7 +254,7 @@ def _observed(spec: dict[str, Any], where: str, problem: Any) -> dict[str, Any] 
     return observed
 
 
-def check_applies(parameters: tuple[FreeParameter, ...], cycles: tuple[Cycle, ...] | list,
+def check_applies(parameters: tuple[Parameter, ...], cycles: tuple[Cycle, ...] | list,
                   source: str, prefix: str) -> None:
     """Every parameter applies somewhere, and its bounds give valid scenarios everywhere."""
     problems = []

@@ -25,8 +25,8 @@ import pandas as pd
 
 from ..draws import run_seeds
 from ..engine import DEFAULT_ENGINE, simulate_batch
+from ..parameters import Parameter, cycle_overrides
 from .config import Cycle, LossTerm
-from .params import FreeParameter, cycle_overrides
 
 TERMS = ("gap_months", "change_pct", "rounds", "before_expiry")
 
@@ -89,7 +89,7 @@ class CycleFit:
         return out
 
 
-def evaluate_cycle(cycle: Cycle, parameters: Sequence[FreeParameter], values: Mapping[str, Any],
+def evaluate_cycle(cycle: Cycle, parameters: Sequence[Parameter], values: Mapping[str, Any],
                    seeds: np.ndarray, terms: Mapping[str, LossTerm],
                    engine: str | None = None) -> CycleFit:
     """Simulate one cycle with tuned ``values`` and score it against its record."""

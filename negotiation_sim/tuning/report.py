@@ -18,9 +18,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..parameters import cycle_overrides
 from ..storage import provenance, write_csv, write_json, write_text
 from .config import TuneConfig
-from .params import cycle_overrides
 from .study import FitResult, searched
 
 QUANTITIES = (("gap_months", "gap months", "{:.0f}"), ("change_pct", "first-year change %",

@@ -16,10 +16,11 @@ tuning config, see ``params``)::
     [sensitivity.parameters]
     "us.tactic.beta" = { low = 0.05, high = 5.0, log = true }
 
-SALib's Saltelli/Sobol' design is drawn on the unit cube and mapped to each parameter's
-bounds (log-uniform for ``log = true``, rounded for ``integer = true``). Every design
-point is run ``replications`` times with the same seeds (common random numbers), so each
-point's outputs are a deterministic function of its parameters. Outputs per point:
+The design is the ``sobol`` sampler of ``experiments.samplers`` (SALib's Saltelli/Sobol'
+design on the unit cube, mapped to each parameter's bounds by ``Parameter.from_unit``:
+log-uniform for ``log = true``, each integer equally likely for ``integer = true``).
+Every design point is run ``replications`` times with the same seeds (common random
+numbers), so each point's outputs are a deterministic function of its parameters. Outputs per point:
 
 * ``gap_share``: the share of runs ending in a gap (no agreement by the expiry month);
 * ``gap_months``: mean gap months (censored at the horizon for runs without agreement);
@@ -44,10 +45,11 @@ import pandas as pd
 
 from ..configfile import TopTable, read_toml
 from ..engine import DEFAULT_ENGINE
+from ..experiments import samplers
+from ..parameters import TUNED, Parameter, cycle_overrides, parse_parameters
 from ..scenario import Scenario, load_scenario
-from .config import Cycle, check_applies, parse_parameters
+from .config import Cycle, check_applies
 from .loss import common_seeds
-from .params import FreeParameter, cycle_overrides
 
 OUTPUTS = ("gap_share", "gap_months", "change_pct")
 SENSITIVITY_KEYS = ("name", "scenario", "n", "replications", "seed", "bootstrap", "conf_level",
@@ -59,7 +61,7 @@ class SensitivityConfig:
     name: str
     source: str
     scenario: Scenario
-    parameters: tuple[FreeParameter, ...]
+    parameters: tuple[Parameter, ...]
     n: int = 256
     replications: int = 16
     seed: int = 0
@@ -70,8 +72,7 @@ class SensitivityConfig:
 
     @property
     def n_points(self) -> int:
-        d = len(self.parameters)
-        return self.n * (2 * d + 2 if self.second_order else d + 2)
+        return samplers.n_points("sobol", self.parameters, self.n, self.second_order)
 
     @property
     def n_runs(self) -> int:
@@ -97,7 +98,7 @@ def load_sensitivity_config(path: str | Path) -> SensitivityConfig:
     second = table.get("second_order", False)
     if not isinstance(second, bool):
         problem("second_order", f"{second!r} is not allowed; allowed: true, false")
-    params = parse_parameters(table.get("parameters"), lambda k, m: problem(
+    params = parse_parameters(table.get("parameters"), TUNED, lambda k, m: problem(
         f"parameters{'.' + k if k else ''}", m))
     if len(params) == 1:
         problem("parameters", "one parameter; allowed: two or more (Sobol' indices share "
@@ -114,47 +115,16 @@ def load_sensitivity_config(path: str | Path) -> SensitivityConfig:
                              bootstrap, float(conf), second, raw)
 
 
-# --- design and indices (also used on test functions) ----------------------------
+# --- indices (also used on test functions) -----------------------------------------
 
 
-def problem_of(parameters: Sequence[FreeParameter]) -> dict[str, Any]:
-    """SALib's problem on the unit cube (parameters are mapped from it by ``scale``)."""
-    return {"num_vars": len(parameters), "names": [p.name for p in parameters],
-            "bounds": [[0.0, 1.0]] * len(parameters)}
-
-
-def scale(parameters: Sequence[FreeParameter], unit: np.ndarray) -> dict[str, np.ndarray]:
-    """Unit-cube rows to parameter values (log-uniform where ``log``, rounded if integer)."""
-    out = {}
-    for j, p in enumerate(parameters):
-        u = unit[:, j]
-        if p.log:
-            v = np.exp(np.log(p.low) + u * (np.log(p.high) - np.log(p.low)))
-        else:
-            v = p.low + u * (p.high - p.low)
-        if p.integer:  # each integer equally likely: floor over [low, high + 1)
-            v = np.minimum(np.floor(p.low + u * (p.high - p.low + 1.0)), p.high)
-        out[p.name] = v
-    return out
-
-
-def design(parameters: Sequence[FreeParameter], n: int, seed: int,
-           second_order: bool = False) -> pd.DataFrame:
-    """The Saltelli/Sobol' design points (one row each, SALib's order), in parameter units."""
-    from SALib.sample import sobol as sobol_sample
-
-    unit = sobol_sample.sample(problem_of(parameters), n, calc_second_order=second_order,
-                               seed=seed)
-    return pd.DataFrame(scale(parameters, unit))
-
-
-def indices(parameters: Sequence[FreeParameter], outputs: Mapping[str, np.ndarray], *,
+def indices(parameters: Sequence[Parameter], outputs: Mapping[str, np.ndarray], *,
             second_order: bool = False, bootstrap: int = 500, conf_level: float = 0.95,
             seed: int = 0) -> pd.DataFrame:
     """S1 and ST with bootstrap confidence half-widths, one row per (output, parameter)."""
     from SALib.analyze import sobol as sobol_analyze
 
-    problem = problem_of(parameters)
+    problem = samplers.salib_problem(parameters)
     rows = []
     for output, y in outputs.items():
         y = np.asarray(y, dtype=np.float64)
@@ -217,7 +187,7 @@ def run_sensitivity(config: SensitivityConfig, workers: int = 1, engine: str | N
 
     engine = engine or DEFAULT_ENGINE
     start = time.perf_counter()
-    points = design(config.parameters, config.n, config.seed, config.second_order)
+    points = samplers.sobol(config.parameters, config.n, config.seed, config.second_order)
     n_chunks = max(workers, -(-len(points) // chunk_points))
     bounds = np.linspace(0, len(points), n_chunks + 1).astype(int).tolist()
     jobs = [(config.scenario, config.parameters,

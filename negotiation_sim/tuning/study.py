@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import UsageError
+from ..parameters import Parameter
 from .config import Cycle, TuneConfig, load_tune_config
 from .loss import CycleFit, common_seeds, evaluate_cycle, total_loss
-from .params import FreeParameter
 
 FINGERPRINT_ATTR = "negotiation_sim_config"
 FIT_CYCLES_ATTR = "negotiation_sim_fit_cycles"
@@ -98,7 +98,7 @@ def worker_seed(config_seed: int, trials_before: int, worker: int) -> int:
     return int(state[0])
 
 
-def searched(config: TuneConfig, fit_cycles: Sequence[Cycle]) -> tuple[FreeParameter, ...]:
+def searched(config: TuneConfig, fit_cycles: Sequence[Cycle]) -> tuple[Parameter, ...]:
     """Parameters the fit cycles can identify (those that set a key in one of them)."""
     return tuple(p for p in config.parameters
                  if any(p.targets(c.scenario) for c in fit_cycles))
@@ -128,13 +128,7 @@ class Objective:
         self.engine = engine
 
     def suggest(self, trial: Any) -> dict[str, float]:
-        values: dict[str, float] = {}
-        for p in self.parameters:
-            if p.integer:
-                values[p.name] = trial.suggest_int(p.name, int(p.low), int(p.high))
-            else:
-                values[p.name] = trial.suggest_float(p.name, p.low, p.high, log=p.log)
-        return values
+        return {p.name: p.suggest(trial) for p in self.parameters}
 
     def __call__(self, trial: Any) -> float:
         values = self.suggest(trial)
