@@ -24,7 +24,3 @@ def format_month(number: int) -> str:
     year, month0 = divmod(int(number), 12)
     return f"{year:04d}-{month0 + 1:02d}"
 
-
-def months_between(first: int, last: int) -> list[str]:
-    """All months from ``first`` to ``last`` inclusive, as strings."""
-    return [format_month(m) for m in range(first, last + 1)]

@@ -21,7 +21,7 @@ import pytest
 
 from negotiation_sim import draws
 from negotiation_sim.calendar import format_month, parse_month
-from negotiation_sim.engine import DEFAULT_ENGINE, ENGINES, simulate_batch
+from negotiation_sim.engine import ENGINES, simulate_batch
 from negotiation_sim.errors import ScenarioError
 from negotiation_sim.scenario import from_dict, load_scenario
 from negotiation_sim.schema import SHOCK_TARGETS
@@ -303,10 +303,6 @@ def test_fast_engine_reads_the_same_draws_as_the_mesa_model():
     assert np.array_equal(draws.uniforms(seeds[2], 30, 12), table[2])
 
 
-def test_default_engine_is_fast():
-    assert DEFAULT_ENGINE == "fast" and DEFAULT_ENGINE in ENGINES
-
-
 @pytest.fixture
 def outside_tactic():
     """An offering tactic registered from outside the package (removed afterwards)."""
@@ -335,3 +331,14 @@ def test_unsupported_feature_falls_back_to_mesa_with_one_warning_line(configs, c
     assert "\n" not in line and outside_tactic in line and "mesa engine" in line
     pd.testing.assert_frame_equal(fast, simulate_batch(scenario, None, seeds, engine="mesa"))
     assert not fast.agreed.any()  # a US side that never concedes: the fallback really ran
+
+
+def test_simulate_batch_without_engine_runs_the_fast_engine(configs, caplog, outside_tactic):
+    # Only the fast engine falls back (with its warning line) for a tactic it lacks; the
+    # mesa engine runs it silently. So the warning shows which engine the default is.
+    scenario = load_scenario(configs / "teaching.toml", {"us.tactic": {"name": outside_tactic}})
+    with caplog.at_level(logging.WARNING, logger="negotiation_sim.engine"):
+        simulate_batch(scenario, None, np.arange(2), engine="mesa")
+        assert not [r for r in caplog.records if r.name == "negotiation_sim.engine"]
+        simulate_batch(scenario, None, np.arange(2))
+    assert len([r for r in caplog.records if r.name == "negotiation_sim.engine"]) == 1

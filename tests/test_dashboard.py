@@ -50,7 +50,10 @@ def test_every_slider_corner_is_a_valid_scenario(name):
         for opening, bottom_line in ends:
             model = dashboard.DashboardModel(config=str(CONFIGS / f"{name}.toml"), rng=0, **{
                 f"{side}_opening": opening, f"{side}_bottom_line": bottom_line})
-            assert model.settings.side(side).opening == opening
+            model.step()  # month 0: a round; every shipped tactic opens at its demand
+            first = model.trace().iloc[0]
+            assert first[f"{side}_offer"] == pytest.approx(opening, rel=1e-12)
+            assert first[f"{side}_bottom_line"] == pytest.approx(bottom_line, rel=1e-12)
 
 
 def test_beta_slider_only_for_tactics_that_have_one():

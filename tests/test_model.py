@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import mesa
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -172,6 +171,22 @@ def test_mesa_batch_run_drives_the_model(configs, monkeypatch):
 
 def test_model_accepts_flat_keywords_and_names_its_collector(configs):
     model = SMAModel(configs / "teaching.toml", rng=0, us_tactic_deadline_months=20)
-    assert model.settings.us.tactic_params["deadline_months"] == 20
-    assert isinstance(model.datacollector, mesa.DataCollector)
-    assert np.isfinite(model.seed)
+    model.run()
+    # A slower US conceder (20 months to its bottom line, not 10): US 1200 - 10 t against
+    # ROK 900 + 20 t crosses at t = 10 (US 1100, ROK 1100), not t = 8 (1050).
+    out = model.outcome()
+    assert (out.agreement_month, out.amount_krw_bn) == ("2024-11", pytest.approx(1100.0))
+    # ``datacollector`` (the name mesa.batch_run reads) holds one row per month stepped.
+    table = model.datacollector.get_model_vars_dataframe()
+    assert table["month"].tolist() == [f"2024-{m:02d}" for m in range(1, 12)]
+    assert table["us_offer"].iloc[:3].tolist() == pytest.approx([1200.0, 1190.0, 1180.0])
+
+
+def test_model_rng_is_the_run_seed(configs):
+    # rng=7 draws what ns.run(seed=7) draws: the same random walk-outs, vetoes and shocks.
+    model = SMAModel(configs / "sma11.toml", rng=7)
+    assert model.run() == ns.run(configs / "sma11.toml", seed=7).outcome
+    outcomes = {SMAModel(configs / "sma11.toml", rng=s).run() for s in range(7, 37)}
+    assert len(outcomes) > 1
+    with pytest.raises(ValueError, match=r"rng must be a non-negative integer seed, got -1"):
+        SMAModel(configs / "teaching.toml", rng=-1)

@@ -90,9 +90,18 @@ def test_cli_sensitivity_writes_indices_and_does_not_depend_on_workers(tmp_path,
     assert "| change_pct | `rok.gap_sensitivity` |" in (one / "sensitivity.md").read_text()
 
 
-def test_shipped_sensitivity_config_loads():
+def test_shipped_sensitivity_config_loads_with_its_documented_size(tmp_path):
+    # The config's header and the README: 11 parameters x 256 base samples -> 3,328
+    # points x 16 replications = 53,248 runs (Saltelli without second order: n (d + 2)).
     config = load_sensitivity_config(CONFIGS / "sensitivity_sma11.toml")
-    assert config.n_points == 256 * (len(config.parameters) + 2)
+    assert len(config.parameters) == 11
+    assert (config.n_points, config.n_runs) == (3328, 53248)
+    # With second-order indices the design has n (2d + 2) points: 256 x 24.
+    text = (CONFIGS / "sensitivity_sma11.toml").read_text()
+    text = text.replace("second_order = false", "second_order = true").replace(
+        'scenario = "history/', f'scenario = "{CONFIGS}/history/')
+    (tmp_path / "second.toml").write_text(text)
+    assert load_sensitivity_config(tmp_path / "second.toml").n_points == 6144
 
 
 @pytest.mark.parametrize("old,new,message", [
