@@ -33,7 +33,7 @@ def test_run_out_writes_tables_that_read_back(tmp_path, capsys):
     assert len(csv) == len(parquet) > 10
     pd.testing.assert_series_equal(csv.us_offer, parquet.us_offer)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["seed"] == 4 and manifest["overrides"] == {"us.opening": 4600}
+    assert manifest["seeds"]["base_seed"] == 4 and manifest["overrides"] == {"us.opening": 4600}
     assert manifest["resolved_config"]["us"]["opening"] == 4600
     assert "mesa" in manifest["versions"]
     outcome = json.loads((out / "outcome.json").read_text())

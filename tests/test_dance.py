@@ -168,13 +168,13 @@ def test_plot_from_a_run_folder_draws_the_recorded_run(tmp_path, capsys):
     width, _ = _png_size(folder / "dance.png")
     assert width == 1100 and (folder / "dance.png").stat().st_size > 50_000
 
-    from negotiation_sim.cli.plot import read_run_folder
+    from negotiation_sim.storage import read_run
 
-    trace, scenario, outcome, seed = read_run_folder(folder)
-    again = run(scenario, seed=seed)  # the folder's settings and seed reproduce the run
-    assert seed == 2 and scenario.us.opening == 4600
-    pd.testing.assert_frame_equal(trace, again.trace, check_dtype=False)
-    assert outcome == again.outcome.to_dict()
+    record = read_run(folder)
+    again = run(record.scenario, seed=record.seed)  # the folder's settings and seed reproduce it
+    assert record.seed == 2 and record.scenario.us.opening == 4600
+    pd.testing.assert_frame_equal(record.trace, again.trace, check_dtype=False)
+    assert record.outcome == again.outcome.to_dict()
 
 
 def test_plot_from_a_config_writes_the_named_file(tmp_path, capsys):

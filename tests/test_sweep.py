@@ -22,7 +22,7 @@ from negotiation_sim.experiments import load_sweep, run_sweep
 from negotiation_sim.experiments.chunks import ChunkPlan
 from negotiation_sim.experiments.evaluators import ProcessEvaluator
 from negotiation_sim.experiments.runner import _failed_table
-from negotiation_sim.experiments.store import ResultsFolder, runs_schema
+from negotiation_sim.experiments.store import SweepFolder, runs_schema
 from negotiation_sim.outcome import OUTCOME_FIELDS
 
 from .conftest import CONFIGS
@@ -223,7 +223,7 @@ def test_traces_are_tidy_and_match_the_outcomes(tmp_path):
     last = traces.groupby("run_id").tail(1).set_index("run_id")
     assert (last.loc[runs.run_id, "gap_months"].to_numpy() == runs.gap_months.to_numpy()).all()
     assert (last.loc[runs.run_id, "agreed"].to_numpy() == runs.agreed.to_numpy()).all()
-    assert "traces.parquet" in json.loads((out / "manifest.json").read_text())["files"]
+    assert "traces.parquet" in json.loads((out / "manifest.json").read_text())["outputs"]
 
 
 def test_python_api_returns_the_runs_and_summaries(tmp_path):
@@ -302,7 +302,7 @@ def test_a_chunk_that_failed_whole_is_written_with_its_error_and_rerun_on_resume
     run_sweep(config, workers=1, out=out)
     cfg = load_sweep(config)
     plan = ChunkPlan(cfg.n_runs, cfg.chunk_size, cfg.replications)
-    folder = ResultsFolder(out)
+    folder = SweepFolder(out)
     folder.part_path(2).unlink()  # as if chunk 2's worker had died
     schema = runs_schema(cfg.parameters)
     design = cfg.design()

@@ -7,14 +7,11 @@ From a scenario file (the run is simulated here) or from a folder written by
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-from typing import Any
 
 from ..errors import UsageError
 from . import overrides_from
 
-RUN_FILES = ("trace.parquet", "manifest.json", "outcome.json")
 ALLOWED_SOURCE = "a scenario .toml file or a folder written by `negotiation-sim run --out`"
 
 
@@ -61,7 +58,9 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {out}: not a .png file name; allowed: a path ending in .png")
 
     if source.is_dir():
-        trace, scenario, outcome, seed = read_run_folder(source)
+        record = storage.read_run(source)
+        trace, scenario, outcome, seed = (record.trace, record.scenario, record.outcome,
+                                          record.seed)
         storage.prepare_dir(out.parent, "--out")
     else:
         from ..api import run
@@ -80,48 +79,3 @@ def main(args: argparse.Namespace) -> int:
     save(dance_figure(trace, scenario, outcome, seed=seed), out)
     print(f"wrote {out}")
     return 0
-
-
-def read_run_folder(folder: Path) -> tuple[Any, Any, dict[str, Any], int | None]:
-    """(trace, scenario, outcome dict, seed) from a ``run --out`` folder; bad -> UsageError."""
-    import pandas as pd
-
-    from ..outcome import OUTCOME_FIELDS, TRACE_FIELDS
-    from ..scenario import from_dict
-
-    missing = [name for name in RUN_FILES if not (folder / name).is_file()]
-    if missing:
-        raise UsageError(f"{folder}: missing {', '.join(missing)}; allowed: {ALLOWED_SOURCE}")
-    manifest = _read_json(folder / "manifest.json")
-    outcome = _read_json(folder / "outcome.json")
-    if not isinstance(manifest.get("resolved_config"), dict):
-        raise UsageError(f"{folder / 'manifest.json'}: resolved_config: missing or not a table; "
-                         "allowed: a manifest written by `negotiation-sim run --out`")
-    lacking = [key for key in OUTCOME_FIELDS if key not in outcome]
-    if lacking:
-        raise UsageError(f"{folder / 'outcome.json'}: missing {', '.join(lacking)}; allowed: "
-                         "an outcome written by `negotiation-sim run --out`")
-    scenario = from_dict(manifest["resolved_config"], str(folder / "manifest.json"))
-    try:
-        trace = pd.read_parquet(folder / "trace.parquet")
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{folder / 'trace.parquet'}: cannot read ({exc}); allowed: a "
-                         "Parquet trace written by `negotiation-sim run --out`") from None
-    lacking = [col for col in TRACE_FIELDS if col not in trace.columns]
-    if lacking:
-        raise UsageError(f"{folder / 'trace.parquet'}: missing columns {', '.join(lacking)}; "
-                         f"allowed: a trace with columns {', '.join(TRACE_FIELDS)}")
-    seed = manifest.get("seed")
-    return trace, scenario, outcome, seed if isinstance(seed, int) else None
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: cannot read as JSON ({exc}); allowed: a file written by "
-                         "`negotiation-sim run --out`") from None
-    if not isinstance(data, dict):
-        raise UsageError(f"{path}: not a JSON object; allowed: a file written by "
-                         "`negotiation-sim run --out`")
-    return data

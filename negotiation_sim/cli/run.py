@@ -33,17 +33,12 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"--seed {args.seed}: allowed: an integer >= 0")
     overrides = overrides_from(args.set)
     scenario = load_scenario(args.config, overrides)
-    out = storage.prepare_dir(args.out) if args.out else None
+    folder = storage.ResultsFolder.create(args.out) if args.out else None
     result = run(scenario, seed=args.seed)
     outcome = result.outcome.to_dict()
-    if out is not None:
-        storage.write_csv(out / "trace.csv", result.trace)
-        storage.write_parquet(out / "trace.parquet", result.trace)
-        storage.write_json(out / "outcome.json", outcome)
-        storage.write_json(out / "manifest.json", {
-            "command": "run", "config": str(args.config), "overrides": overrides,
-            "seed": result.seed, "resolved_config": scenario.resolved, **storage.provenance(),
-        })
+    if folder is not None:
+        storage.write_run(folder, result, config=str(args.config), overrides=overrides,
+                          command_line=_command_line(args))
     if args.json:
         print(json.dumps(outcome))
         return 0
@@ -55,9 +50,15 @@ def main(args: argparse.Namespace) -> int:
     table = result.trace[cols].round(1)
     table["events"] = table["events"].map(events.describe)
     print(table.to_string(index=False))
-    if out is not None:
-        print(f"\nwrote {out}/trace.csv, trace.parquet, outcome.json, manifest.json")
+    if folder is not None:
+        print(f"\nwrote {folder.path}/trace.csv, trace.parquet, outcome.json, manifest.json")
     return 0
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    sets = [f"--set {item}" for item in args.set or []]
+    return " ".join(["negotiation-sim run", str(args.config), f"--seed {args.seed}", *sets,
+                     f"--out {args.out}"])
 
 
 def _outcome_table(o: dict, rate: float) -> pd.Series:

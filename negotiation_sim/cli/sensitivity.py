@@ -24,29 +24,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ..engine import resolve_engine
-    from ..storage import prepare_dir, provenance, write_csv, write_json, write_parquet, write_text
-    from ..tuning.sensitivity import load_sensitivity_config, markdown, run_sensitivity
-    from ..viz.tuning import sobol_figure
+    from ..storage import ResultsFolder
+    from ..tuning.sensitivity import load_sensitivity_config, run_sensitivity, write_outputs
     from . import positive_int
 
     config = load_sensitivity_config(args.config)
     workers = positive_int(args.workers, "--workers", 1)
     engine = resolve_engine(args.engine)
-    out = prepare_dir(args.out or Path("results") / config.name)
+    out = ResultsFolder.create(args.out or Path("results") / config.name)
     command = f"negotiation-sim sensitivity {args.config}" + (
         f" --workers {workers}" if workers != 1 else "") + (
         f" --engine {args.engine}" if args.engine else "") + (
         f" --out {args.out}" if args.out else "")
     result = run_sensitivity(config, workers=workers, engine=engine)
-    write_csv(out / "sobol.csv", result.table)
-    write_parquet(out / "points.parquet", result.points)
-    sobol_figure(result.table, out / "sobol.png", f"Sobol' indices: {config.name}")
-    write_text(out / "sensitivity.md", markdown(config, result, command))
-    write_json(out / "manifest.json", {
-        "command": command, "config": str(config.source), "n_points": config.n_points,
-        "n_runs": config.n_runs, "engine": engine, "seconds": result.seconds,
-        "parameters": {p.name: p.describe() for p in config.parameters},
-        "provenance": provenance()})
+    write_outputs(config, result, out, command)
     print(f"{config.name}: {config.n_runs:,} runs ({config.n_points:,} points x "
           f"{config.replications} replications) with {engine} in {result.seconds:.1f} s")
     print()
@@ -59,5 +50,5 @@ def main(args: argparse.Namespace) -> int:
         st = f"{r['ST']:.3f}±{r['ST_conf']:.3f}"
         print(f"{r['output']:<11} {r['parameter']:<36} {s1:>14} {st:>14}")
     print()
-    print(f"wrote {out}/: sensitivity.md, sobol.png, sobol.csv, points.parquet, manifest.json")
+    print(f"wrote {out.path}/: sensitivity.md, sobol.png, sobol.csv, points.parquet, manifest.json")
     return 0

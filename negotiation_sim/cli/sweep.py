@@ -39,17 +39,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ..experiments.config import load_sweep
-    from ..experiments.runner import run_sweep
+    from ..experiments.runner import SweepOptions, run_sweep
     from ..experiments.summary import format_summary
 
     workers = positive_int(args.workers, "--workers", None)
     config = load_sweep(args.config)
     out = Path(args.out) if args.out else Path("results") / config.name
     try:
-        report = run_sweep(config, workers=workers, scheduler=args.scheduler, out=out,
-                           resume=args.resume, force=args.force, traces=args.traces,
-                           engine=args.engine,
-                           progress=None if args.progress == "auto" else args.progress)
+        report = run_sweep(config, SweepOptions(
+            workers=workers, scheduler=args.scheduler, out=out, resume=args.resume,
+            force=args.force, traces=args.traces, engine=args.engine,
+            progress=None if args.progress == "auto" else args.progress,
+            command_line=_command_line(args)))
     except KeyboardInterrupt:
         again = " ".join(["negotiation-sim sweep", str(args.config), "--resume",
                           *(["--out", str(args.out)] if args.out else []),
@@ -66,7 +67,7 @@ def main(args: argparse.Namespace) -> int:
     print()
     print(format_summary(report.summary))
     print()
-    files = ", ".join(m["files"])
+    files = ", ".join(m["outputs"])
     print(f"wrote {report.out}/: {files}")
     if report.failed:
         first = m["failures"][0]["error"] if m["failures"] else ""
@@ -74,3 +75,14 @@ def main(args: argparse.Namespace) -> int:
               f"runs.parquet); first: {first}", file=sys.stderr)
         return EXIT_FAILED_RUNS
     return 0
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    parts = ["negotiation-sim sweep", str(args.config)]
+    for flag, value in (("--workers", args.workers), ("--scheduler", args.scheduler),
+                        ("--out", args.out), ("--engine", args.engine)):
+        if value:
+            parts.append(f"{flag} {value}")
+    parts += [flag for flag, on in (("--resume", args.resume), ("--force", args.force),
+                                    ("--traces", args.traces)) if on]
+    return " ".join(parts)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..engine import resolve_engine
 from ..errors import UsageError
 from . import positive_int
+
+if TYPE_CHECKING:
+    from ..tuning.runner import Fold, LeaveOneOut
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,8 +59,9 @@ def _command(args: argparse.Namespace, trials: int, workers: int) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..storage import prepare_dir
+    from ..storage import ResultsFolder
     from ..tuning.config import load_tune_config
+    from ..tuning.runner import TuneOptions, fit_fold, leave_one_out
     from ..tuning.study import (
         default_storage,
         fit_cycles_for,
@@ -78,18 +81,21 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"--leave-one-out: {config.source} has one cycle; allowed: a config "
                          "with two or more cycles")
     storage = make_storage(args.storage) if args.storage else None  # bad URL: fail first
-    out = prepare_dir(args.out or Path("results") / config.name)
-    url = args.storage or default_storage(out)
+    out = ResultsFolder.create(args.out or Path("results") / config.name)
+    url = args.storage or default_storage(out.path)
     storage = storage or make_storage(url)
     holdouts = config.cycle_names if args.leave_one_out else [args.holdout]
     for holdout in holdouts:  # a study made with another config fails here too
         open_study(config, url, study_name_for(config, args.study, holdout),
                    fit_cycles_for(config, holdout), storage=storage)
-    command = _command(args, trials, workers)
+    options = TuneOptions(url=url, trials=trials, study=args.study, workers=workers,
+                          engine=engine, command=_command(args, trials, workers))
     try:
         if args.leave_one_out:
-            return _leave_one_out(config, args, url, out, trials, workers, engine, command)
-        fold = _fit(config, args, url, out, trials, workers, engine, command, args.holdout)
+            done = leave_one_out(config, out, options, on_fold=_print_fold_and_space)
+            _print_leave_one_out(done)
+            return 0
+        fold = fit_fold(config, out, options, args.holdout)
     except KeyboardInterrupt:
         print(f"interrupted: finished trials are kept in {url}; run the same command to "
               "continue", file=sys.stderr)
@@ -98,33 +104,12 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fit(config: Any, args: argparse.Namespace, url: str, out: Path, trials: int,
-         workers: int, engine: str, command: str, holdout: str | None) -> dict[str, Any]:
-    from ..tuning.report import fit_table, write_outputs
-    from ..tuning.study import fitted, optimize, study_name_for
-
-    name = study_name_for(config, args.study, holdout)
-    folder = out / f"holdout-{holdout}" if holdout else out
-    if trials:
-        print(f"{config.name}: adding {trials} trials to study {name!r} with {workers} "
-              f"worker{'s' if workers != 1 else ''}, engine {engine} ...", file=sys.stderr)
-    start = time.perf_counter()
-    study = optimize(config, url, name, trials, workers=workers, holdout=holdout, engine=engine)
-    seconds = time.perf_counter() - start
-    result = fitted(config, study, holdout, engine)
-    errors = write_outputs(result, config, study, folder, storage=url, command=command,
-                           added=trials, seconds=seconds, engine=engine)
-    return {"config": config, "result": result, "study": study, "folder": folder,
-            "seconds": seconds, "trials": trials, "errors": errors,
-            "table": fit_table(result, config), "workers": workers, "engine": engine}
-
-
-def _print_fold(fold: dict[str, Any]) -> None:
-    result, table, errors = fold["result"], fold["table"], fold["errors"]
-    n_done = len(fold["study"].trials)
-    print(f"study {result.study_name}: {fold['trials']} trials added in {fold['seconds']:.1f} s "
-          f"({fold['workers']} worker{'s' if fold['workers'] != 1 else ''}, engine "
-          f"{fold['engine']}); {n_done} in the study; best trial {result.best_trial}, loss "
+def _print_fold(fold: Fold) -> None:
+    result, table, errors = fold.result, fold.table, fold.errors
+    n_done = len(fold.study.trials)
+    print(f"study {result.study_name}: {fold.trials} trials added in {fold.seconds:.1f} s "
+          f"({fold.workers} worker{'s' if fold.workers != 1 else ''}, engine "
+          f"{fold.engine}); {n_done} in the study; best trial {result.best_trial}, loss "
           f"{result.best_loss:.4f}")
     print()
     print(f"{'cycle':<8} {'role':<9} {'gap record/median [10-90%]':<28} "
@@ -138,35 +123,28 @@ def _print_fold(fold: dict[str, Any]) -> None:
         rnd = f"{row['rounds_observed']:.0f} / {row['rounds_median']:.0f}"
         print(f"{row['cycle']:<8} {role:<9} {gap:<28} {chg:<34} {rnd:<12} {row['loss']:.4f}")
     print()
-    line = (f"in-sample loss {errors['in_sample_loss']:.4f} (mean |gap error| "
-            f"{errors['in_sample_abs_gap_error']:.2f} months, mean |change error| "
-            f"{errors['in_sample_abs_change_error']:.2f} points)")
+    line = (f"in-sample loss {errors.in_sample_loss:.4f} (mean |gap error| "
+            f"{errors.in_sample_abs_gap_error:.2f} months, mean |change error| "
+            f"{errors.in_sample_abs_change_error:.2f} points)")
     if result.holdout:
-        line += (f"; out-of-sample ({result.holdout}) loss {errors['out_of_sample_loss']:.4f} "
-                 f"(gap error {errors['out_of_sample_gap_error']:+.1f} months, change error "
-                 f"{errors['out_of_sample_change_error']:+.2f} points)")
+        line += (f"; out-of-sample ({result.holdout}) loss {errors.out_of_sample_loss:.4f} "
+                 f"(gap error {errors.out_of_sample_gap_error:+.1f} months, change error "
+                 f"{errors.out_of_sample_change_error:+.2f} points)")
     print(line)
-    folder = fold["folder"]
-    print(f"wrote {folder}/: report.md, fit.png, history.png, importances.png, fit.csv, "
-          f"best_params.json, best/*.toml")
+    print(f"wrote {fold.folder.path}/: report.md, fit.png, history.png, importances.png, "
+          "fit.csv, best_params.json, best/*.toml, manifest.json")
 
 
-def _leave_one_out(config: Any, args: argparse.Namespace, url: str, out: Path, trials: int,
-                   workers: int, engine: str, command: str) -> int:
-    from ..storage import write_text
-    from ..tuning.report import leave_one_out_markdown
+def _print_fold_and_space(fold: Fold) -> None:
+    _print_fold(fold)
+    print()
 
-    rows = []
-    for cycle in config.cycle_names:
-        fold = _fit(config, args, url, out, trials, workers, engine, command, cycle)
-        _print_fold(fold)
-        print()
-        rows.append({**fold["errors"], "folder": f"holdout-{cycle}"})
-    path = write_text(out / "leave_one_out.md", leave_one_out_markdown(config, rows, command))
+
+def _print_leave_one_out(done: LeaveOneOut) -> None:
     print(f"{'held out':<9} {'in-sample loss':>15} {'out-of-sample loss':>19} "
           f"{'gap error':>10} {'change error':>13}")
-    for r in rows:
-        print(f"{r['holdout']:<9} {r['in_sample_loss']:>15.4f} {r['out_of_sample_loss']:>19.4f} "
-              f"{r['out_of_sample_gap_error']:>+10.1f} {r['out_of_sample_change_error']:>+13.2f}")
-    print(f"wrote {path}")
-    return 0
+    for fold in done.folds:
+        e = fold.errors
+        print(f"{e.holdout:<9} {e.in_sample_loss:>15.4f} {e.out_of_sample_loss:>19.4f} "
+              f"{e.out_of_sample_gap_error:>+10.1f} {e.out_of_sample_change_error:>+13.2f}")
+    print(f"wrote {done.summary.path / 'leave_one_out.md'}")

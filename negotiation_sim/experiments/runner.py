@@ -1,7 +1,8 @@
 """A sweep end to end: config -> design -> chunks -> evaluator -> parts -> results folder.
 
-``run_sweep`` is what the command line calls; ``sweep`` is the Python API and returns
-the runs table. The simulation is a pure function of (scenario, parameters, seed), so
+``run_sweep`` is what the command line calls (``SweepOptions`` say how to run, a
+``SweepReport`` says what happened); ``sweep`` is the Python API and returns the runs
+table. The simulation is a pure function of (scenario, parameters, seed), so
 the results depend only on the config and each run's index, never on the evaluator,
 the number of workers, the order chunks finish in, or how often the sweep was resumed.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from .store import (
     RUNS,
     SUMMARY,
     TRACES,
-    ResultsFolder,
+    SweepFolder,
     read_runs,
     runs_schema,
     runs_table,
@@ -41,6 +42,32 @@ from .summary import summarize
 
 SEED_SCHEME = ("negotiation_sim.draws.run_seeds(base_seed, [run_id]): SeedSequence(base_seed, "
                "spawn_key=(run_id // 4096,)) mixed with run_id % 4096")
+
+
+@dataclass(frozen=True)
+class SweepOptions:
+    """How to run a sweep (what to run is its ``SweepConfig``).
+
+    ``workers``: local processes (default: every CPU; 1 runs in this process).
+    ``scheduler``: ``"local"`` for a new Dask ``LocalCluster``, or a scheduler address
+    (``tcp://host:8786``). ``out``: results folder (default ``results/<name>``); an
+    existing one needs ``resume`` (keep finished chunks) or ``force`` (replace).
+    ``traces``: also write per-month traces. ``engine``: ``simulate_batch`` engine
+    (default: the package's). ``progress``: ``"bar"``, ``"lines"``, ``"off"`` or None
+    (auto), written to ``stream`` (default stderr). ``command_line``: recorded in the
+    manifest.
+    """
+
+    workers: int | None = None
+    scheduler: str | None = None
+    out: str | Path | None = None
+    resume: bool = False
+    force: bool = False
+    traces: bool = False
+    engine: str | None = None
+    progress: str | None = None
+    stream: Any = None
+    command_line: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,43 +109,47 @@ def _failed_table(schema: pa.Schema, task: ChunkTask, replications: int,
     return runs_table(schema, task.run_ids, replications, task.overrides, task.seeds, outcomes)
 
 
-def run_sweep(config: SweepConfig | str | Path, *, workers: int | None = None,
-              scheduler: str | None = None, out: str | Path | None = None,
-              resume: bool = False, force: bool = False, traces: bool = False,
-              engine: str | None = None, progress: str | None = None,
-              stream: Any = None) -> SweepReport:
-    """Run (or resume) a sweep into its results folder; see ``sweep`` for the arguments."""
+def run_sweep(config: SweepConfig | str | Path, options: SweepOptions | None = None,
+              **changes: Any) -> SweepReport:
+    """Run (or resume) a sweep into its results folder.
+
+    ``options`` (default ``SweepOptions()``), with any field replaced by a keyword of
+    the same name: ``run_sweep(cfg, workers=1, out=path)``.
+    """
+    opts = replace(options or SweepOptions(), **changes)
     cfg = config if isinstance(config, SweepConfig) else load_sweep(config)
-    engine = resolve_engine(engine)
-    if workers is not None and workers < 1:
-        raise UsageError(f"--workers {workers}: allowed: an integer >= 1")
-    evaluator = make_evaluator(workers, scheduler)
+    engine = resolve_engine(opts.engine)
+    traces, resume, force = opts.traces, opts.resume, opts.force
+    if opts.workers is not None and opts.workers < 1:
+        raise UsageError(f"--workers {opts.workers}: allowed: an integer >= 1")
+    evaluator = make_evaluator(opts.workers, opts.scheduler)
     plan = ChunkPlan(cfg.n_runs, cfg.chunk_size_for(engine), cfg.replications)
     identity = _identity(cfg, plan, engine, traces)
-    out = Path(out or Path("results") / cfg.name)
-    ResultsFolder.check(out, identity, resume, force)  # before starting any worker
+    out = Path(opts.out or Path("results") / cfg.name)
+    SweepFolder.check(out, identity, resume, force)  # before starting any worker
     failed_chunks: dict[int, str] = {}
     ran = 0
     clock = time.perf_counter()
 
     with evaluator as ev:  # workers start here, before any thread of ours
-        folder = ResultsFolder.open(out, identity, resume, force)
+        folder = SweepFolder.open(out, identity, resume, force)
         done = folder.done_chunks() & set(range(plan.n_chunks))
         todo = [k for k in range(plan.n_chunks) if k not in done]
         design = cfg.design()
         schema = runs_schema(cfg.parameters)
         previous = _read_manifest(folder.path) if resume else {}
         session: dict[str, Any] = {"started": _now(), "chunks_before": len(done)}
-        manifest = _manifest(cfg, plan, engine, traces, folder, previous)
+        manifest = _manifest(cfg, plan, engine, traces, folder, previous, opts.command_line)
 
         def save(status: str, **extra: Any) -> None:
             manifest.update(status=status, **extra)
-            storage.write_json(folder.path / MANIFEST, manifest)
+            folder.write_json(MANIFEST, manifest)
 
         session.update(ev.describe())
         save("running", sessions=[*previous.get("sessions", []), session])
         initial = sum(len(plan.run_ids(k)) for k in done)
-        with Progress(plan.n_runs, initial, cfg.name, stream=stream, mode=progress) as bar:
+        with Progress(plan.n_runs, initial, cfg.name, stream=opts.stream,
+                      mode=opts.progress) as bar:
             tasks = plan.tasks(todo, design, cfg.scenario, cfg.seed, engine, traces)
             try:
                 for task, result, exc in ev.imap_unordered(evaluate_chunk, tasks):
@@ -144,13 +175,14 @@ def run_sweep(config: SweepConfig | str | Path, *, workers: int | None = None,
     info = folder.consolidate(plan, schema, set(failed_chunks), failed_table, traces)
     seconds = time.perf_counter() - clock
     summary = summarize(folder.path / RUNS)
-    storage.write_csv(folder.path / SUMMARY, summary)
+    folder.write_csv(SUMMARY, summary)
     session.update(finished=_now(), seconds=round(seconds, 3), runs_run=ran,
                    rate_runs_per_s=round(ran / seconds, 1) if seconds > 0 else None)
-    files = [RUNS, SUMMARY, MANIFEST] + ([TRACES] if traces and info.trace_rows else [])
+    outputs = [RUNS, SUMMARY, MANIFEST] + ([TRACES] if traces and info.trace_rows else [])
     save("complete", finished=session["finished"], completed_runs=info.runs - info.failed,
          failed_runs=info.failed, failed_chunks=sorted(failed_chunks),
-         failures=info.failures, trace_rows=info.trace_rows if traces else None, files=files)
+         failures=info.failures, trace_rows=info.trace_rows if traces else None,
+         outputs=outputs)
     return SweepReport(folder.path, cfg, info.runs, info.failed, ran, seconds, manifest, summary)
 
 
@@ -162,34 +194,27 @@ def _read_manifest(path: Path) -> dict[str, Any]:
 
 
 def _manifest(cfg: SweepConfig, plan: ChunkPlan, engine: str, traces: bool,
-              folder: ResultsFolder, previous: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "command": "sweep", "name": cfg.name, "config": cfg.source, "out": str(folder.path),
-        "status": "running", "started": previous.get("started", _now()), "finished": None,
-        "engine": engine, "traces": traces, "sampler": cfg.sampler,
-        "parameters": cfg.parameter_paths, "points": cfg.n_points,
-        "replications": cfg.replications, "runs": plan.n_runs, "chunk_size": plan.chunk_size,
-        "chunks": plan.n_chunks,
-        "seeds": {"base_seed": cfg.seed, "scheme": SEED_SCHEME, "column": "runs.parquet:seed"},
-        "completed_runs": None, "failed_runs": None, "failures": [],
-        "resolved_config": cfg.resolved, **storage.provenance(),
-    }
+              folder: SweepFolder, previous: dict[str, Any],
+              command_line: str | None) -> dict[str, Any]:
+    return storage.manifest(
+        "sweep", command_line=command_line, config=cfg.source, resolved_config=cfg.resolved,
+        seeds={"base_seed": cfg.seed, "scheme": SEED_SCHEME, "column": "runs.parquet:seed"},
+        name=cfg.name, out=str(folder.path), status="running",
+        started=previous.get("started", _now()), finished=None, engine=engine,
+        traces=traces, sampler=cfg.sampler, parameters=cfg.parameter_paths,
+        points=cfg.n_points, replications=cfg.replications, runs=plan.n_runs,
+        chunk_size=plan.chunk_size, chunks=plan.n_chunks, completed_runs=None,
+        failed_runs=None, failures=[])
 
 
-def sweep(config: SweepConfig | str | Path, *, workers: int | None = None,
-          scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
-          force: bool = False, traces: bool = False, engine: str | None = None,
-          progress: str | None = "off") -> pd.DataFrame:
-    """Run a sweep and return its runs table (also written to ``out``).
+def sweep(config: SweepConfig | str | Path, options: SweepOptions | None = None,
+          **changes: Any) -> pd.DataFrame:
+    """Run a sweep and return its runs table (also written to its folder).
 
-    ``config``: a sweep config file (or a loaded ``SweepConfig``). ``workers``: local
-    processes (default: every CPU; 1 runs in this process). ``scheduler``: ``"local"``
-    for a new Dask ``LocalCluster``, or a scheduler address (``tcp://host:8786``).
-    ``out``: results folder (default ``results/<name>``); an existing one needs
-    ``resume`` (keep finished chunks) or ``force`` (replace). ``traces``: also write
-    per-month traces. ``engine``: ``simulate_batch`` engine (default: the package's).
-    ``progress``: ``"bar"``, ``"lines"``, ``"off"`` (default) or None (auto).
+    ``config``: a sweep config file (or a loaded ``SweepConfig``); ``options`` and
+    keywords as for ``run_sweep`` (see ``SweepOptions``: ``workers``, ``scheduler``,
+    ``out``, ``resume``, ``force``, ``traces``, ``engine``, ``progress``), except that
+    progress is off unless asked for.
     """
-    report = run_sweep(config, workers=workers, scheduler=scheduler, out=out, resume=resume,
-                       force=force, traces=traces, engine=engine, progress=progress)
-    return read_runs(report.out)
+    opts = replace(options or SweepOptions(progress="off"), **changes)
+    return read_runs(run_sweep(config, opts).out)

@@ -79,12 +79,12 @@ class Consolidated:
     trace_rows: int = 0
 
 
-class ResultsFolder:
+class SweepFolder(storage.ResultsFolder):
     """A sweep's output folder (see the module docstring for its layout)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.parts = path / PARTS
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(path)
+        self.parts = self.path / PARTS
 
     # --- opening -------------------------------------------------------------------
 
@@ -116,7 +116,7 @@ class ResultsFolder:
 
     @classmethod
     def open(cls, path: str | Path, identity: dict[str, Any], resume: bool = False,
-             force: bool = False, flag: str = "--out") -> ResultsFolder:
+             force: bool = False, flag: str = "--out") -> SweepFolder:
         """Check the folder, then create, clear (``force``) or reopen (``resume``) it."""
         cls.check(path, identity, resume, force, flag)
         folder = cls(storage.prepare_dir(path, flag))
@@ -176,7 +176,7 @@ class ResultsFolder:
                     writer.write_table(table, row_group_size=max(1, table.num_rows))
                     self._count(table, params, info)
 
-        storage.write_bytes_via(self.path / RUNS, write)
+        self.write_via(RUNS, write)
         if traces:
             info.trace_rows = self._consolidate_traces(plan)
         return info
@@ -211,7 +211,7 @@ class ResultsFolder:
                         writer.write_table(table.cast(first.schema))
                         rows += table.num_rows
 
-        storage.write_bytes_via(self.path / TRACES, write)
+        self.write_via(TRACES, write)
         return rows
 
 

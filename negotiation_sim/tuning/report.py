@@ -6,20 +6,22 @@
   scenario file that ``negotiation-sim run`` and ``sweep`` accept;
 * ``best_params.json``: the tuned values, the per-cycle values they map to, the losses;
 * ``fit.csv``: observed vs simulated per cycle (median and 10-90% interval);
-* ``report.md`` with ``fit.png``, ``history.png`` and ``importances.png``.
+* ``report.md`` with ``fit.png``, ``history.png`` and ``importances.png``;
+* ``manifest.json`` in the layout every command writes (``storage.manifest``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..parameters import cycle_overrides
-from ..storage import provenance, write_csv, write_json, write_text
+from ..storage import ResultsFolder
 from .config import TuneConfig
 from .study import FitResult, searched
 
@@ -66,20 +68,21 @@ def tuned_scenarios(result: FitResult, config: TuneConfig) -> dict[str, dict[str
     return out
 
 
-def write_best_scenarios(result: FitResult, config: TuneConfig, out: Path) -> list[Path]:
+def write_best_scenarios(result: FitResult, config: TuneConfig,
+                         folder: ResultsFolder) -> list[str]:
+    """``best/<cycle>.toml`` for every cycle; their names inside ``folder``."""
     import tomli_w
 
-    folder = out / "best"
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
+    names = []
     for name, raw in tuned_scenarios(result, config).items():
         header = (f"# {name} with the parameters of study {result.study_name}, trial "
                   f"{result.best_trial} (loss {result.best_loss:.4g}), written by "
                   f"negotiation-sim tune {config.source}.\n")
         if name == result.holdout:
             header += "# This cycle was held out of the fit: these values were not fitted to it.\n"
-        paths.append(write_text(folder / f"{name}.toml", header + tomli_w.dumps(raw)))
-    return paths
+        folder.write_text(f"best/{name}.toml", header + tomli_w.dumps(raw))
+        names.append(f"best/{name}.toml")
+    return names
 
 
 def importances(study: Any, names: Sequence[str]) -> dict[str, float]:
@@ -143,63 +146,121 @@ def _fit_rows(table: pd.DataFrame) -> list[str]:
     return lines
 
 
-def error_summary(result: FitResult, table: pd.DataFrame) -> dict[str, Any]:
-    """In-sample and (with a holdout) out-of-sample errors, as reported."""
+@dataclass(frozen=True)
+class FitErrors:
+    """In-sample errors (fit cycles, weighted as in the objective) and the held-out cycle's."""
+
+    in_sample_loss: float
+    in_sample_abs_gap_error: float
+    in_sample_abs_change_error: float
+    holdout: str | None = None
+    out_of_sample_loss: float | None = None
+    out_of_sample_gap_error: float | None = None
+    out_of_sample_change_error: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """As written to best_params.json (out-of-sample keys only with a holdout)."""
+        out: dict[str, Any] = {"in_sample_loss": self.in_sample_loss,
+                               "in_sample_abs_gap_error": self.in_sample_abs_gap_error,
+                               "in_sample_abs_change_error": self.in_sample_abs_change_error}
+        if self.holdout is not None:
+            out.update(holdout=self.holdout, out_of_sample_loss=self.out_of_sample_loss,
+                       out_of_sample_gap_error=self.out_of_sample_gap_error,
+                       out_of_sample_change_error=self.out_of_sample_change_error)
+        return out
+
+
+def _weighted_mean(values: pd.Series, weights: np.ndarray) -> float:
+    """Sum of weight x value over the sum of weights (``loss.total_loss``'s formula)."""
+    den = float(weights.sum())
+    return float((weights * values.to_numpy(dtype=np.float64)).sum() / den) if den else 0.0
+
+
+def error_summary(result: FitResult, table: pd.DataFrame, config: TuneConfig) -> FitErrors:
+    """In-sample and (with a holdout) out-of-sample errors, as reported.
+
+    In-sample means use the config's cycle weights, as the objective does, so the
+    in-sample loss equals the study's best value.
+    """
     fit_rows = table[~table["held_out"]]
-    out: dict[str, Any] = {
-        "in_sample_loss": float(fit_rows["loss"].mean()),
-        "in_sample_abs_gap_error": float(fit_rows["gap_months_error"].abs().mean()),
-        "in_sample_abs_change_error": float(fit_rows["change_pct_error"].abs().mean()),
-    }
-    if result.holdout is not None:
-        row = table[table["held_out"]].iloc[0]
-        out.update({
-            "holdout": result.holdout,
-            "out_of_sample_loss": float(row["loss"]),
-            "out_of_sample_gap_error": float(row["gap_months_error"]),
-            "out_of_sample_change_error": float(row["change_pct_error"]),
-        })
-    return out
+    weights = np.array([config.cycle(name).weight for name in fit_rows["cycle"]])
+    errors = FitErrors(
+        in_sample_loss=_weighted_mean(fit_rows["loss"], weights),
+        in_sample_abs_gap_error=_weighted_mean(fit_rows["gap_months_error"].abs(), weights),
+        in_sample_abs_change_error=_weighted_mean(fit_rows["change_pct_error"].abs(), weights))
+    if result.holdout is None:
+        return errors
+    row = table[table["held_out"]].iloc[0]
+    return FitErrors(errors.in_sample_loss, errors.in_sample_abs_gap_error,
+                     errors.in_sample_abs_change_error, result.holdout, float(row["loss"]),
+                     float(row["gap_months_error"]), float(row["change_pct_error"]))
 
 
-def write_outputs(result: FitResult, config: TuneConfig, study: Any, out: Path, *,
-                  storage: str, command: str, added: int, seconds: float,
-                  engine: str) -> dict[str, Any]:
-    """Write the tuned scenarios, tables, figures and report.md into ``out``."""
+@dataclass(frozen=True)
+class TuneSession:
+    """How this tune command ran: what the report and manifest record beside the fit."""
+
+    storage: str  # the study's storage URL
+    command: str  # the command line
+    added: int  # trials this command added
+    seconds: float
+    engine: str
+
+
+TUNE_SEED_SCHEME = ("every trial simulates each cycle with draws.run_seeds(base_seed, "
+                    "range(replications)) (common random numbers); worker i's sampler is "
+                    "seeded from SeedSequence([base_seed, trials already in the study, i])")
+
+
+def resolved_config(config: TuneConfig) -> dict[str, Any]:
+    """The tuning config as read, with each cycle's scenario resolved."""
+    return {**config.raw, "scenarios": {c.name: c.scenario.resolved for c in config.cycles}}
+
+
+def write_outputs(result: FitResult, config: TuneConfig, study: Any, folder: ResultsFolder,
+                  session: TuneSession) -> FitErrors:
+    """Write the tuned scenarios, tables, figures, report.md and manifest.json."""
     from ..viz.tuning import fit_figure, history_figure, importance_figure
 
-    out.mkdir(parents=True, exist_ok=True)
     table = fit_table(result, config)
-    write_csv(out / "fit.csv", table)
-    scenario_paths = write_best_scenarios(result, config, out)
+    folder.write_csv("fit.csv", table)
+    scenario_paths = write_best_scenarios(result, config, folder)
     names = [p.name for p in searched(config, [config.cycle(c) for c in result.fit_cycles])]
     imp = importances(study, names)
     trials = trials_table(study)
     label = f"{config.name}" + (f", {result.holdout} held out" if result.holdout else "")
-    fit_figure(table, out / "fit.png", f"Record vs model ({label})")
-    history_figure(trials, out / "history.png", f"Optimisation history: {result.study_name}")
-    importance_figure(imp, out / "importances.png", f"Parameter importances: {label}")
-    errors = error_summary(result, table)
-    write_json(out / "best_params.json", {
-        "study": result.study_name, "storage": storage, "best_trial": result.best_trial,
-        "best_loss": result.best_loss, "values": result.values,
-        "unidentified": list(result.unidentified), "fit_cycles": list(result.fit_cycles),
-        "holdout": result.holdout, "errors": errors, "importances": imp,
+    fit_figure(table, folder.file("fit.png"), f"Record vs model ({label})")
+    history_figure(trials, folder.file("history.png"),
+                   f"Optimisation history: {result.study_name}")
+    importance_figure(imp, folder.file("importances.png"), f"Parameter importances: {label}")
+    errors = error_summary(result, table, config)
+    folder.write_json("best_params.json", {
+        "study": result.study_name, "storage": session.storage,
+        "best_trial": result.best_trial, "best_loss": result.best_loss,
+        "values": result.values, "unidentified": list(result.unidentified),
+        "fit_cycles": list(result.fit_cycles), "holdout": result.holdout,
+        "errors": errors.to_dict(), "importances": imp,
         "per_cycle": {c.name: cycle_overrides(c.scenario, config.parameters, result.values)
                       for c in config.cycles},
-        "provenance": provenance(), "engine": engine,
+        "engine": session.engine,
     })
-    md = _markdown(result, config, table, imp, errors, trials, storage=storage,
-                   command=command, added=added, seconds=seconds, engine=engine,
-                   scenario_paths=[p.relative_to(out) for p in scenario_paths])
-    write_text(out / "report.md", md)
+    md = _markdown(result, config, table, imp, errors, trials, session, scenario_paths)
+    folder.write_text("report.md", md)
+    folder.write_manifest(
+        "tune", command_line=session.command, config=config.source,
+        resolved_config=resolved_config(config),
+        seeds={"base_seed": config.seed, "scheme": TUNE_SEED_SCHEME},
+        study=result.study_name, storage=session.storage, engine=session.engine,
+        holdout=result.holdout, trials_added=session.added, trials=len(trials),
+        seconds=session.seconds)
     return errors
 
 
 def _markdown(result: FitResult, config: TuneConfig, table: pd.DataFrame,
-              imp: dict[str, float], errors: dict[str, Any], trials: pd.DataFrame, *,
-              storage: str, command: str, added: int, seconds: float, engine: str,
-              scenario_paths: list[Path]) -> str:
+              imp: dict[str, float], errors: FitErrors, trials: pd.DataFrame,
+              session: TuneSession, scenario_paths: list[str]) -> str:
+    storage, command, added = session.storage, session.command, session.added
+    seconds, engine = session.seconds, session.engine
     lines = [f"# Fit report: {config.name}" + (f" ({result.holdout} held out)"
                                                 if result.holdout else ""), "",
              f"Command: `{command}`  ", f"Study `{result.study_name}` in `{storage}`: "
@@ -214,15 +275,15 @@ def _markdown(result: FitResult, config: TuneConfig, table: pd.DataFrame,
               "![observed vs simulated](fit.png)", ""]
     lines += ["## Errors", ""]
     lines.append(f"In sample ({', '.join(result.fit_cycles)}): mean loss "
-                 f"{errors['in_sample_loss']:.4g}; mean absolute error of the median gap "
-                 f"{errors['in_sample_abs_gap_error']:.2f} months and of the median "
-                 f"first-year change {errors['in_sample_abs_change_error']:.2f} points.")
+                 f"{errors.in_sample_loss:.4g}; mean absolute error of the median gap "
+                 f"{errors.in_sample_abs_gap_error:.2f} months and of the median "
+                 f"first-year change {errors.in_sample_abs_change_error:.2f} points.")
     if result.holdout is not None:
         lines.append("")
         lines.append(f"Out of sample ({result.holdout}, not used in the fit): loss "
-                     f"{errors['out_of_sample_loss']:.4g}; median gap off by "
-                     f"{errors['out_of_sample_gap_error']:+.1f} months, median first-year "
-                     f"change off by {errors['out_of_sample_change_error']:+.2f} points.")
+                     f"{errors.out_of_sample_loss:.4g}; median gap off by "
+                     f"{errors.out_of_sample_gap_error:+.1f} months, median first-year "
+                     f"change off by {errors.out_of_sample_change_error:+.2f} points.")
         if result.unidentified:
             lines.append("")
             lines.append("Parameters that only the held-out cycle uses cannot be fitted "
@@ -245,16 +306,16 @@ def _markdown(result: FitResult, config: TuneConfig, table: pd.DataFrame,
     return "\n".join(lines)
 
 
-def leave_one_out_markdown(config: TuneConfig, rows: list[dict[str, Any]], command: str) -> str:
-    """The summary of a leave-one-out validation: one line per held-out cycle."""
+def leave_one_out_markdown(config: TuneConfig, folds: Sequence[tuple[str, FitErrors]],
+                           command: str) -> str:
+    """The summary of a leave-one-out validation: one line per (folder, held-out errors)."""
     lines = [f"# Leave-one-out validation: {config.name}", "", f"Command: `{command}`", "",
              "Each row fits every other cycle, then predicts the held-out one.", "",
              "| held out | in-sample loss | out-of-sample loss | median gap error (months) | "
              "median change error (points) | report |",
              "|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['holdout']} | {r['in_sample_loss']:.4g} | "
-                     f"{r['out_of_sample_loss']:.4g} | {r['out_of_sample_gap_error']:+.1f} | "
-                     f"{r['out_of_sample_change_error']:+.2f} | [{r['folder']}]"
-                     f"({r['folder']}/report.md) |")
+    for folder, e in folds:
+        lines.append(f"| {e.holdout} | {e.in_sample_loss:.4g} | "
+                     f"{e.out_of_sample_loss:.4g} | {e.out_of_sample_gap_error:+.1f} | "
+                     f"{e.out_of_sample_change_error:+.2f} | [{folder}]({folder}/report.md) |")
     return "\n".join(lines) + "\n"

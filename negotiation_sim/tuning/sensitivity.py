@@ -239,3 +239,27 @@ def markdown(config: SensitivityConfig, result: SensitivityResult, command: str)
               f"first-year change {means['change_pct']:+.1f}%.", "",
               "![Sobol' indices](sobol.png)", ""]
     return "\n".join(lines)
+
+
+SENSITIVITY_SEED_SCHEME = ("the Sobol' design is scrambled with base_seed; every design point "
+                           "runs with draws.run_seeds(base_seed, range(replications)); the "
+                           "bootstrap is seeded with base_seed")
+
+
+def write_outputs(config: SensitivityConfig, result: SensitivityResult, folder: Any,
+                  command: str) -> None:
+    """sobol.csv, points.parquet, sobol.png, sensitivity.md and manifest.json into
+    ``folder`` (a ``storage.ResultsFolder``)."""
+    from ..viz.tuning import sobol_figure
+
+    folder.write_csv("sobol.csv", result.table)
+    folder.write_parquet("points.parquet", result.points)
+    sobol_figure(result.table, folder.file("sobol.png"), f"Sobol' indices: {config.name}")
+    folder.write_text("sensitivity.md", markdown(config, result, command))
+    folder.write_manifest(
+        "sensitivity", command_line=command, config=config.source,
+        resolved_config={**config.raw, "scenario": config.scenario.resolved},
+        seeds={"base_seed": config.seed, "scheme": SENSITIVITY_SEED_SCHEME},
+        n_points=config.n_points, n_runs=config.n_runs, engine=result.engine,
+        seconds=result.seconds,
+        parameters={p.name: p.describe() for p in config.parameters})

@@ -178,24 +178,34 @@ class Progress:
                   f"{best})", file=sys.stderr, flush=True)
 
 
-def run_worker(config_path: str, url: str, name: str, n_trials: int, holdout: str | None,
-               engine: str | None, seed: int, worker: int = 0, quiet: bool = False) -> None:
-    """One worker: load the study and run exactly ``n_trials`` trials into it."""
+@dataclass(frozen=True)
+class WorkerJob:
+    """What one worker process needs: it reloads the config and opens the study itself."""
+
+    config_path: str
+    url: str
+    study: str
+    n_trials: int
+    holdout: str | None
+    engine: str | None
+    seed: int  # its sampler's seed (``worker_seed``)
+    worker: int = 0
+    quiet: bool = False
+
+
+def run_worker(job: WorkerJob) -> None:
+    """One worker: load the study and run exactly ``job.n_trials`` trials into it."""
     import optuna
 
     from ..errors import ScenarioError
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    config = load_tune_config(config_path)
-    fit = fit_cycles_for(config, holdout)
-    study = open_study(config, url, name, fit, sampler=make_sampler(config, seed))
-    callbacks = [] if quiet else [Progress(worker, n_trials)]
-    study.optimize(Objective(config, fit, engine), n_trials=n_trials, catch=(ScenarioError,),
-                   callbacks=callbacks)
-
-
-def _worker_main(args: tuple) -> None:
-    run_worker(*args)
+    config = load_tune_config(job.config_path)
+    fit = fit_cycles_for(config, job.holdout)
+    study = open_study(config, job.url, job.study, fit, sampler=make_sampler(config, job.seed))
+    callbacks = [] if job.quiet else [Progress(job.worker, job.n_trials)]
+    study.optimize(Objective(config, fit, job.engine), n_trials=job.n_trials,
+                   catch=(ScenarioError,), callbacks=callbacks)
 
 
 def shares(n_trials: int, workers: int) -> list[int]:
@@ -216,14 +226,14 @@ def optimize(config: TuneConfig, url: str, name: str, n_trials: int, workers: in
     before = len(study.trials)
     if n_trials == 0:
         return study
-    jobs = [(config.source, url, name, n, holdout, engine,
-             worker_seed(config.seed, before, i), i, quiet)
+    jobs = [WorkerJob(config.source, url, name, n, holdout, engine,
+                      worker_seed(config.seed, before, i), i, quiet)
             for i, n in enumerate(shares(n_trials, workers))]
     if len(jobs) == 1:
-        run_worker(*jobs[0])
+        run_worker(jobs[0])
     else:
         ctx = multiprocessing.get_context("spawn")  # no SQLite connection crosses a fork
-        procs = [ctx.Process(target=_worker_main, args=(job,), name=f"tune-worker-{job[7]}")
+        procs = [ctx.Process(target=run_worker, args=(job,), name=f"tune-worker-{job.worker}")
                  for job in jobs]
         for proc in procs:
             proc.start()
@@ -257,14 +267,6 @@ class FitResult:
     holdout: str | None
     fits: dict[str, CycleFit]  # every cycle of the config, fit and held out
 
-    @property
-    def in_sample_loss(self) -> float:
-        return float(np.mean([self.fits[c].loss for c in self.fit_cycles]))
-
-    @property
-    def out_of_sample_loss(self) -> float | None:
-        return None if self.holdout is None else self.fits[self.holdout].loss
-
 
 def fitted(config: TuneConfig, study: Any, holdout: str | None = None,
            engine: str | None = None) -> FitResult:
@@ -286,8 +288,3 @@ def fitted(config: TuneConfig, study: Any, holdout: str | None = None,
     return FitResult(study.study_name, best.number, float(best.value), values, unidentified,
                      tuple(c.name for c in fit), holdout, fits)
 
-
-def refit_loss(result: FitResult, config: TuneConfig) -> float:
-    """The fit cycles' weighted loss recomputed from ``result`` (equals the best value)."""
-    fits = [result.fits[c] for c in result.fit_cycles]
-    return total_loss(fits, [config.cycle(c) for c in result.fit_cycles])
