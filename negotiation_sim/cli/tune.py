@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..engine import resolve_engine
 from ..errors import UsageError
 from . import positive_int
 
@@ -57,6 +56,7 @@ def _command(args: argparse.Namespace, trials: int, workers: int) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..engine import resolve_engine
     from ..storage import prepare_dir
     from ..tuning.config import load_tune_config
     from ..tuning.study import (
