@@ -2,6 +2,8 @@
 
 Each sub-command lives in its own module with a ``register(subparsers)`` function;
 bad input prints one line (file, key, what is allowed) and exits with status 2.
+Those modules import what their command needs inside its function, not at the top, so
+building the parser (``--help``) loads no numpy, pandas or Mesa (tests/test_startup.py).
 """
 
 from __future__ import annotations

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from .. import events, storage
-from ..api import run
-from ..scenario import load_scenario
 from . import overrides_from
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from .. import events, storage
+    from ..api import run
+    from ..scenario import load_scenario
+
     if args.seed < 0:
         from ..errors import UsageError
 
@@ -62,6 +65,8 @@ def _command_line(args: argparse.Namespace) -> str:
 
 
 def _outcome_table(o: dict, rate: float) -> pd.Series:
+    import pandas as pd
+
     amount = "-" if o["amount_krw_bn"] is None else (
         f"{o['amount_krw_bn']:,.1f} bn won (${o['amount_usd_m']:,.0f}M at {rate:,.0f} won/$), "
         f"{o['increase_pct']:+.1f}%")

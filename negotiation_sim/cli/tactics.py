@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..tactics import ACCEPTANCE, OFFERING
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tactics", help="list concession tactics and acceptance rules",
@@ -14,6 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..tactics import ACCEPTANCE, OFFERING
+
     for title, registry in (("Offering tactics", OFFERING), ("Acceptance rules", ACCEPTANCE)):
         print(f"{title}:")
         for name, cls in registry.items():

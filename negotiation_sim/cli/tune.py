@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..engine import resolve_engine
 from ..errors import UsageError
 from . import positive_int
 
@@ -59,6 +58,7 @@ def _command(args: argparse.Namespace, trials: int, workers: int) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..engine import resolve_engine
     from ..storage import ResultsFolder
     from ..tuning.config import load_tune_config
     from ..tuning.runner import TuneOptions, fit_fold, leave_one_out

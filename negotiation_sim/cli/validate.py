@@ -12,7 +12,6 @@ import tomllib
 from pathlib import Path
 
 from ..errors import ScenarioError
-from ..scenario import load_scenario
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +32,8 @@ def _kind(path: str) -> str:
 
 def _check(path: str) -> str:
     """Load ``path`` as its kind; return a one-line summary or raise ScenarioError."""
+    from ..scenario import load_scenario
+
     kind = _kind(path)
     if kind == "sweep":
         from ..experiments.config import load_sweep
