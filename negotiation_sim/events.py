@@ -323,7 +323,7 @@ class Shock(Event):
 
     def due(self, talks: Talks, month: int, u: Any, fired: Any) -> Any:
         """Fires this month: in its scheduled month, or (random) once, when its draw is
-        below its probability."""
+        below its probability (``fired``: where it has fired before)."""
         if not self.random:
             return self.month == month
         hit = rules.fires(None, month, talks.param(self.key("probability"), self.probability), u)
@@ -338,6 +338,52 @@ class Shock(Event):
         delta = talks.param(self.key("delta"), self.delta, where)
         holder.put(attr, rules.shocked(holder.take(attr, where), factor, delta), where)
         talks.record(Record(self.kind, side, {"target": self.target}))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A scenario's events by kind, each list in scenario order."""
+
+    leader_changes: tuple[LeaderChange, ...]
+    walkouts: tuple[Walkout, ...]
+    furloughs: tuple[Furlough, ...]
+    shocks: tuple[Shock, ...]
+
+    @classmethod
+    def of(cls, events: tuple[Event, ...]) -> Schedule:
+        def kind(k: type) -> tuple:
+            return tuple(e for e in events if isinstance(e, k))
+
+        return cls(kind(LeaderChange), kind(Walkout), kind(Furlough), kind(Shock))
+
+    def drawn(self, round_held: bool) -> list[int]:
+        """Indices of the events that read a uniform this month (random shocks; random
+        walk-outs when a round is held)."""
+        due = [e.index for e in self.shocks if e.random]
+        if round_held:
+            due += [e.index for e in self.walkouts if e.random]
+        return due
+
+    def start_month(self, talks: Talks, month: int, expiry: int, fired: dict[int, Any],
+                    draw: Any) -> None:
+        """Fire what is due at the start of ``month``, in this order: leader changes,
+        shocks (``fired`` tracks random ones, per run), furloughs. ``draw(index)`` is an
+        event's uniform this month."""
+        for ev in self.leader_changes:
+            if ev.month == month:
+                ev.fire(talks, month)
+        for ev in self.shocks:
+            due = ev.due(talks, month, draw(ev.index) if ev.random else None,
+                         fired.get(ev.index, False))
+            if isinstance(due, np.ndarray):
+                if due.any():
+                    fired[ev.index] = fired[ev.index] | due
+                    ev.fire(talks, due)
+            elif due:
+                fired[ev.index] = True
+                ev.fire(talks)
+        for ev in self.furloughs:
+            ev.apply(talks, month, expiry)
 
 
 KINDS = Event.KINDS

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import draws, events, rules
 from .agents import Negotiator, Principal
-from .events import Furlough, LeaderChange, Record, Shock, Walkout
+from .events import Record, Schedule, Walkout
 from .outcome import TRACE_FIELDS, Outcome
 from .scenario import Scenario, flat_to_dotted, load_scenario
 from .state import ALL
@@ -68,11 +68,8 @@ class SMAModel(mesa.Model):
                             for s in ("us", "rok")}
         self.negotiator_set = self.agents_by_type[Negotiator]
         self.round_months = frozenset(sc.round_months)
-        self.leader_changes = [e for e in sc.events if isinstance(e, LeaderChange)]
-        self.walkout_events = [e for e in sc.events if isinstance(e, Walkout)]
-        self.furloughs = [e for e in sc.events if isinstance(e, Furlough)]
-        self.shocks = [e for e in sc.events if isinstance(e, Shock)]
-        self.shock_fired = {e.index: False for e in self.shocks}
+        self.schedule = Schedule.of(sc.events)
+        self.shock_fired: dict[int, bool] = {}
 
         self.month_index = 0
         self.us_proposes = sc.first_mover == "us"
@@ -108,7 +105,8 @@ class SMAModel(mesa.Model):
         m = self.month_index
         u = self.u[m]
         self.records = []
-        self._fire_events(m, u)
+        self.schedule.start_month(self, m, self.settings.expiry, self.shock_fired,
+                                  lambda i: u[draws.STREAM_EVENTS + i])
         us, rok = self.negotiators["us"], self.negotiators["rok"]
         # Bottom lines at the start of the month, for the trace only.
         b_us, b_rok = (us.bottom_line, rok.bottom_line) if self.collect else (math.nan,) * 2
@@ -130,21 +128,9 @@ class SMAModel(mesa.Model):
         if self.agreed or self.month_index >= self.settings.n_months:
             self.running = False
 
-    def _fire_events(self, m: int, u: list[float]) -> None:
-        for change in self.leader_changes:
-            if change.month == m:
-                change.fire(self, m)
-        for shock in self.shocks:
-            if shock.due(self, m, u[draws.STREAM_EVENTS + shock.index],
-                         self.shock_fired[shock.index]):
-                self.shock_fired[shock.index] = True
-                shock.fire(self)
-        for furlough in self.furloughs:
-            furlough.apply(self, m, self.settings.expiry)
-
     def _walkout(self, m: int, u: list[float]) -> Walkout | None:
         """The walk-out that cancels this round, if any (in the scenario's order)."""
-        for ev in self.walkout_events:
+        for ev in self.schedule.walkouts:
             if ev.walks_out(self, m, u[draws.STREAM_EVENTS + ev.index]):
                 return ev
         return None

@@ -37,7 +37,7 @@ import pandas as pd
 
 from .. import draws, rules
 from ..calendar import format_month
-from ..events import Furlough, LeaderChange, Record, Shock, Walkout
+from ..events import LeaderChange, Record, Schedule
 from ..outcome import OUTCOME_FIELDS
 from ..scenario import Scenario, Side
 from ..schema import EVENTS, SECTIONS, SIDES
@@ -357,11 +357,9 @@ class _Talks:
         for negotiator in self.negotiators.values():
             negotiator.build(self._param)
         self.round_months = frozenset(sc.round_months)
-        self.leader_changes = [e for e in sc.events if isinstance(e, LeaderChange)]
-        self.walkout_events = [e for e in sc.events if isinstance(e, Walkout)]
-        self.furloughs = [e for e in sc.events if isinstance(e, Furlough)]
-        self.shocks = [e for e in sc.events if isinstance(e, Shock)]
-        self.shock_fired = {e.index: np.zeros(n, dtype=bool) for e in self.shocks if e.random}
+        self.schedule = Schedule.of(sc.events)
+        self.shock_fired = {e.index: np.zeros(n, dtype=bool) for e in self.schedule.shocks
+                            if e.random}
         self.position = np.arange(n)  # chunk position of each run still in the arrays
         # By chunk position (never compacted): the deal's month (else the last) and amount.
         self.deals = SimpleNamespace(month=np.full(n, sc.n_months - 1), amount=np.full(n, np.nan))
@@ -391,7 +389,8 @@ class _Talks:
         for m in range(sc.n_months):
             held = m in self.round_months
             self._draw_events(m, held)
-            self._fire_events(m)
+            self.schedule.start_month(self, m, sc.expiry, self.shock_fired,
+                                      self.event_u.get)
             if held:
                 self._round(m)
             if rules.in_gap(m, sc.expiry):  # a gap month for the runs still talking
@@ -406,35 +405,16 @@ class _Talks:
 
     def _draw_events(self, m: int, held: bool) -> None:
         """This month's uniforms of the random events that may read one, in one go."""
-        due = [e.index for e in self.shocks if e.random]
-        if held:
-            due += [e.index for e in self.walkout_events if e.random]
+        due = self.schedule.drawn(held)
         self.event_u: dict[int, np.ndarray] = {}
         if due:
             u = draws.uniform_at(self.key, m, [draws.STREAM_EVENTS + i for i in due])
             self.event_u = {i: u[:, j] for j, i in enumerate(due)}
 
-    def _fire_events(self, m: int) -> None:
-        for ev in self.leader_changes:
-            if ev.month == m:
-                ev.fire(self, m)
-        for ev in self.shocks:
-            if not ev.random:
-                if ev.due(self, m, None, False):
-                    ev.fire(self)
-                continue
-            fired = self.shock_fired[ev.index]
-            due = ev.due(self, m, self.event_u[ev.index], fired)
-            if due.any():
-                fired |= due
-                ev.fire(self, due)
-        for ev in self.furloughs:
-            ev.apply(self, m, self.sc.expiry)
-
     def _walked(self, m: int) -> np.ndarray | bool:
         """Runs in which a side walks out of this round (True: all of them)."""
         walked: np.ndarray | bool = False
-        for ev in self.walkout_events:
+        for ev in self.schedule.walkouts:
             out = ev.walks_out(self, m, self.event_u.get(ev.index))
             if out is True:
                 return True
