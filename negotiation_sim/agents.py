@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from . import rules
 from .events import Principal as PrincipalProfile
 from .scenario import Side
 from .state import NegotiatorState, PrincipalState, ScalarStore
@@ -53,6 +54,8 @@ class Negotiator(ScalarStore, NegotiatorState, mesa.Agent):
         self.principal = principal
         self.tactic = make_offering(spec.tactic, **spec.tactic_params)
         self.acceptance = make_acceptance(spec.acceptance, **spec.acceptance_params)
+        sc = model.settings
+        self.floor = rules.in_force_floor(self.sign, sc.amount_in_force, sc.floor)
         self.mandate = spec.bottom_line
         self.gap_cost = spec.gap_cost
         self.gap_sensitivity = spec.gap_sensitivity

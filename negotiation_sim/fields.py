@@ -19,7 +19,7 @@ SIDES = ("us", "rok")
 class Field:
     """One key of the scenario file."""
 
-    kind: str  # number | integer | text | month | choice | months
+    kind: str  # number | integer | boolean | text | month | choice | months
     default: Any = REQUIRED
     low: float = float("-inf")
     high: float = float("inf")
@@ -39,6 +39,9 @@ class Field:
             if not self.low <= value <= self.high:
                 return f"{value!r} is out of range; {allowed}"
             return None
+        if self.kind == "boolean":
+            return None if isinstance(value, bool) else (
+                f"{value!r} is not true or false; allowed: true, false")
         if self.kind == "text":
             return None if isinstance(value, str) else f"{value!r} is not text; allowed: a string"
         if self.kind == "choice":

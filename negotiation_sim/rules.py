@@ -19,18 +19,35 @@ import numpy as np
 
 
 def bottom_line(mandate: Any, sign: Any, sensitivity: Any, pressure: Any, pressure_at_mandate: Any,
-                threshold_known: Any, threshold: Any) -> Any:
+                threshold_known: Any, threshold: Any, floor: Any = None) -> Any:
     """Current bottom line: the mandate moved toward concession by gap pressure.
 
     The US (sign +1) accepts less, the ROK (sign -1) pays more, by ``sensitivity`` per
     unit of gap cost borne since the mandate was set. Once a veto has revealed the
-    leader's threshold, the negotiator never goes past it.
+    leader's threshold, the negotiator never goes past it. A ``floor`` (the amount in
+    force, for the US unless the scenario allows a cut) stops it there, whatever the
+    pressure.
     """
     moved = mandate - sign * sensitivity * (pressure - pressure_at_mandate)
+    if floor is not None:
+        moved = floored(moved, sign, floor)
     if threshold_known is False:  # one run, threshold not yet revealed: plain float maths
         return moved
     clamped = sign * np.maximum(sign * moved, sign * threshold)
     return np.where(threshold_known, clamped, moved)
+
+
+def in_force_floor(sign: float, amount_in_force: Any, enabled: bool) -> Any:
+    """The floor of a side's bottom line: the amount in force for the side that concedes
+    downward (the US) when the scenario allows no cut; else None."""
+    return amount_in_force if enabled and sign > 0 else None
+
+
+def floored(amount: Any, sign: Any, floor: Any) -> Any:
+    """``amount`` no further on the conceding side than ``floor`` (US: at least it)."""
+    if isinstance(amount, float) and isinstance(floor, float):  # one run: no numpy
+        return sign * max(sign * amount, sign * floor)
+    return sign * np.maximum(sign * amount, sign * floor)
 
 
 def alternating(us_proposes: Any, x_us: Any, x_rok: Any, us_accepts_rok: Any,

@@ -56,6 +56,7 @@ class Scenario:
     n_months: int  # steps from talks_start to horizon inclusive
     krw_per_usd: float
     amount_in_force: float
+    floor: bool  # the amount in force floors the US bottom line (no cut)
     expiry: int  # index of the last month covered by the agreement in force
     term_years: int
     protocol: str
@@ -351,6 +352,7 @@ def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
         n_months=horizon - start + 1,
         krw_per_usd=float(r["scenario"]["krw_per_usd"]),
         amount_in_force=float(r["agreement_in_force"]["amount_krw_bn"]),
+        floor=bool(r["agreement_in_force"]["floor"]),
         expiry=parse_month(r["agreement_in_force"]["expires"]) - start,
         term_years=int(r["new_agreement"]["term_years"]),
         protocol=rounds["protocol"],

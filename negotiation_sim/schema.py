@@ -27,6 +27,9 @@ SCENARIO = {
 AGREEMENT_IN_FORCE = {
     "amount_krw_bn": _num(low=1.0, unit="KRW bn", doc="annual amount of the agreement in force"),
     "expires": Field("month", doc="last month covered by the agreement in force"),
+    "floor": Field("boolean", True, doc="the new first-year amount never falls below the "
+                   "amount in force: the US bottom line stops there however long the gap "
+                   "(false: gap pressure may take it lower, and a deal may be a cut)"),
 }
 NEW_AGREEMENT = {
     "term_years": Field("integer", 1, 1, 10, unit="years", doc="term of the new agreement "
@@ -79,6 +82,8 @@ def _fmt_default(spec: Field) -> str:
         return "required"
     if spec.default is None:
         return "absent"
+    if isinstance(spec.default, bool):
+        return f"`{str(spec.default).lower()}`"
     return f"`{spec.default!r}`" if not isinstance(spec.default, str) else f"`\"{spec.default}\"`"
 
 
@@ -87,7 +92,8 @@ def _fmt_allowed(spec: Field) -> str:
         return " / ".join(f"`{c}`" for c in spec.choices)
     if spec.kind in ("number", "integer"):
         return f"{spec.kind} in [{spec.low:g}, {spec.high:g}]"
-    return {"month": "`YYYY-MM`", "months": "list of `YYYY-MM`", "text": "text"}[spec.kind]
+    return {"month": "`YYYY-MM`", "months": "list of `YYYY-MM`", "text": "text",
+            "boolean": "`true` / `false`"}[spec.kind]
 
 
 def reference_tables() -> str:

@@ -114,6 +114,7 @@ class NegotiatorState:
 
     sign: Any
     principal: PrincipalState
+    floor: Any  # no bottom line past this amount (None: no floor)
     take: Any
     put: Any
 
@@ -138,7 +139,7 @@ class NegotiatorState:
         p = self.principal
         return rules.bottom_line(self.mandate, self.sign, self.gap_sensitivity, self.pressure,
                                  self.pressure_at_mandate, p.known_threshold(),
-                                 p.veto_threshold)
+                                 p.veto_threshold, self.floor)
 
     def view(self, month: int, u: Any) -> NegotiationView:
         """The read-only state this negotiator's tactic sees this round."""

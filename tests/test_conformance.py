@@ -90,7 +90,7 @@ def random_batch(rng: np.random.Generator, runs: int) -> tuple[dict, pd.DataFram
         "scenario": {"name": "conformance", "talks_start": START, "horizon": month(n_months - 1),
                      "krw_per_usd": float(rng.uniform(1000, 1400))},
         "agreement_in_force": {"amount_krw_bn": float(rng.uniform(800, 1100)),
-                               "expires": month(expiry)},
+                               "expires": month(expiry), "floor": bool(rng.random() < 0.5)},
         "new_agreement": {"term_years": int(rng.integers(1, 11))},
         "rounds": rounds, "events": [],
     }

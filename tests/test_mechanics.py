@@ -94,8 +94,10 @@ def test_us_veto_reanchors_the_us_demand(engine, reset, month, amount):
         assert row(ns.run(sc).trace, "2024-10").us_offer == pytest.approx(first_after, rel=REL)
 
 
+# No floor at the amount in force here: the US bottom line moves below it (995 in 2024-09)
+# until the veto reveals the threshold; the floor has its own tests (test_transitions.py).
 CLAMP = {"us.principal.veto_threshold": 1060.0, "us.principal.reset_demand": 1300.0,
-         "us.gap_cost": 1.0, "us.gap_sensitivity": 5.0}
+         "us.gap_cost": 1.0, "us.gap_sensitivity": 5.0, "agreement_in_force.floor": False}
 
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES)
@@ -117,8 +119,9 @@ def test_bottom_line_never_passes_the_revealed_threshold_in_the_trace():
 # --- shocks -------------------------------------------------------------------------
 
 def us_floor_shock(**fields) -> dict:
+    """A shock taking the US bottom line 100 below the amount in force (a cut allowed)."""
     return {"events": [{"type": "shock", "target": "us.bottom_line", "delta": -100.0,
-                        **fields}]}
+                        **fields}], "agreement_in_force.floor": False}
 
 
 def linear_deal(us_floor: list[float]) -> tuple[int, float]:

@@ -99,7 +99,7 @@ class ScalarPrincipal(ScalarStore, PrincipalState):
 class ScalarNegotiator(ScalarStore, NegotiatorState):
     def __init__(self, sign: float, principal: ScalarPrincipal, opening: float,
                  mandate: float, gap_cost: float) -> None:
-        self.sign, self.principal = sign, principal
+        self.sign, self.principal, self.floor = sign, principal, None
         self.mandate, self.gap_cost, self.gap_sensitivity = mandate, gap_cost, 2.0
         self.gap_cost_factor, self.pressure, self.pressure_at_mandate = 1.0, 0.0, 0.0
         self.opp_history = np.full(HISTORY, np.nan)
@@ -123,7 +123,7 @@ class ArrayNegotiator(ArrayStore, NegotiatorState):
     def __init__(self, sign: float, principal: ArrayPrincipal, opening: np.ndarray,
                  mandate: np.ndarray, gap_cost: np.ndarray) -> None:
         n = len(opening)
-        self.sign, self.principal = sign, principal
+        self.sign, self.principal, self.floor = sign, principal, None
         self.mandate, self.gap_cost = mandate.copy(), gap_cost.copy()
         self.gap_sensitivity = np.full(n, 2.0)
         self.gap_cost_factor, self.pressure = 1.0, np.zeros(n)
@@ -246,3 +246,39 @@ def test_each_event_kind_declares_its_keys_in_one_place():
     assert set(events.KINDS) == {"walkout", "furlough", "leader_change", "shock"}
     assert events.EVENTS["furlough"]["gap_cost_factor"].default == 2.0
     assert tuple(events.KINDS) == events.EVENT_TYPES
+
+
+# --- the floor: no cut unless the scenario allows one -----------------------------------
+
+
+def test_the_us_bottom_line_stops_at_the_amount_in_force():
+    assert rules.in_force_floor(1.0, 1000.0, True) == 1000.0
+    assert rules.in_force_floor(-1.0, 1000.0, True) is None  # the ROK has no floor
+    assert rules.in_force_floor(1.0, 1000.0, False) is None
+    # mandate 1050, 10 bn per cost unit, 8 units of gap cost: 970 without the floor
+    assert rules.bottom_line(1050.0, 1.0, 10.0, 8.0, 0.0, False, math.nan) == 970.0
+    assert rules.bottom_line(1050.0, 1.0, 10.0, 8.0, 0.0, False, math.nan, 1000.0) == 1000.0
+    arr = rules.bottom_line(np.array([1050.0, 1050.0]), 1.0, 10.0, np.array([2.0, 8.0]), 0.0,
+                            False, math.nan, np.array([1000.0, 1000.0]))
+    np.testing.assert_array_equal(arr, [1030.0, 1000.0])
+
+
+@pytest.mark.parametrize("engine", ["mesa", "fast"])
+def test_a_long_gap_makes_no_cut_unless_the_scenario_allows_one(engine):
+    """teaching.toml with a US negotiator whom gap costs move fast: without the floor
+    its bottom line falls below the amount in force and deals come out as cuts."""
+    from pathlib import Path
+
+    from negotiation_sim.engine import simulate_batch
+    from negotiation_sim.scenario import load_scenario
+
+    base = load_scenario(Path(__file__).parents[1] / "configs" / "teaching.toml")
+    steep = {"us.gap_cost": 1.0, "us.gap_sensitivity": 60.0, "rok.opening": 800.0,
+             "rok.bottom_line": 950.0, "rok.gap_cost": 1.0, "rok.gap_sensitivity": 10.0}
+    seeds = np.arange(50)
+    floored = simulate_batch(base.with_overrides({**steep}), None, seeds, engine=engine)
+    free = simulate_batch(base.with_overrides({**steep, "agreement_in_force.floor": False}),
+                          None, seeds, engine=engine)
+    assert floored.agreed.all() and free.agreed.all()
+    assert (floored.amount_krw_bn >= base.amount_in_force).all()
+    assert (free.amount_krw_bn < base.amount_in_force).all()

@@ -304,11 +304,12 @@ class _Negotiators(ArrayStore, NegotiatorState):
     """One side's negotiator in every run of a chunk (``agents.Negotiator`` as arrays)."""
 
     def __init__(self, spec: Side, principal: _Principals, param: Callable[[str, Any], Any],
-                 n: int) -> None:
+                 n: int, floor: Any) -> None:
         side = self.side = spec.side
         self.sign = spec.sign
         self.spec = spec
         self.principal = principal
+        self.floor = floor
         self.mandate = _full(n, param(f"{side}.bottom_line", spec.bottom_line))
         self.gap_cost = _full(n, param(f"{side}.gap_cost", spec.gap_cost))
         self.gap_sensitivity = _full(n, param(f"{side}.gap_sensitivity", spec.gap_sensitivity))
@@ -352,8 +353,11 @@ class _Talks:
         self.vetoes = np.zeros(n, dtype=np.int64)
         self.tentative_deals = np.zeros(n, dtype=np.int64)
         self.principals = {s: _Principals(sc.side(s), self._param, n) for s in SIDES}
-        self.negotiators = {s: _Negotiators(sc.side(s), self.principals[s], self._param, n)
-                            for s in SIDES}
+        in_force = self._param("agreement_in_force.amount_krw_bn", sc.amount_in_force)
+        self.negotiators = {
+            s: _Negotiators(sc.side(s), self.principals[s], self._param, n,
+                            rules.in_force_floor(sc.side(s).sign, _owned(in_force), sc.floor))
+            for s in SIDES}
         for negotiator in self.negotiators.values():
             negotiator.build(self._param)
         self.round_months = frozenset(sc.round_months)
