@@ -20,8 +20,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -200,8 +200,45 @@ def run_worker(config_path: str, url: str, name: str, n_trials: int, holdout: st
                    callbacks=callbacks)
 
 
+def _stop_trial(signum: int, frame: Any) -> None:
+    """SIGTERM from the pool: end the running trial as failed (Optuna records it), quietly."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _worker_main(args: tuple) -> None:
-    run_worker(*args)
+    """A tuning worker in the pool; stopped (SIGTERM), it marks its running trial failed.
+
+    The pool gives it ``STOP_GRACE`` seconds before SIGKILL, which would leave the trial
+    RUNNING in the study.
+    """
+    previous = signal.signal(signal.SIGTERM, _stop_trial)
+    try:
+        run_worker(*args)
+    except KeyboardInterrupt:
+        os._exit(1)  # stopped: the trial is recorded; nothing else to hand back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_workers(jobs: list[tuple]) -> None:
+    """One job per worker process, in the sweep's pool (dead workers, no orphans).
+
+    The workers come from a fork server (never a fork of this process, which holds an open
+    SQLite connection) and die with this process however it ends.
+    """
+    from ..experiments.evaluators import ProcessEvaluator, start_method
+
+    failed = []
+    with ProcessEvaluator(len(jobs), method=start_method(allow_fork=False)) as evaluator:
+        for job, _, error in evaluator.imap_unordered(_worker_main, jobs):
+            if error is not None:
+                failed.append(f"tune-worker-{job[7]} ({type(error).__name__}: {error})")
+    if failed:
+        raise RuntimeError(f"tuning worker(s) {', '.join(sorted(failed))} failed; the study "
+                           "keeps every finished trial (run again to continue)")
 
 
 def shares(n_trials: int, workers: int) -> list[int]:
@@ -228,22 +265,7 @@ def optimize(config: TuneConfig, url: str, name: str, n_trials: int, workers: in
     if len(jobs) == 1:
         run_worker(*jobs[0])
     else:
-        ctx = multiprocessing.get_context("spawn")  # no SQLite connection crosses a fork
-        procs = [ctx.Process(target=_worker_main, args=(job,), name=f"tune-worker-{job[7]}")
-                 for job in jobs]
-        for proc in procs:
-            proc.start()
-        try:
-            for proc in procs:
-                proc.join()
-        except KeyboardInterrupt:
-            for proc in procs:
-                proc.join(timeout=10)
-            raise
-        failed = [p.name for p in procs if p.exitcode != 0]
-        if failed:
-            raise RuntimeError(f"tuning worker(s) {', '.join(failed)} failed; the study keeps "
-                               "every finished trial (run again to continue)")
+        _run_workers(jobs)
     return optuna.load_study(study_name=name, storage=make_storage(url))
 
 
