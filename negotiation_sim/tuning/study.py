@@ -23,7 +23,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,12 +138,50 @@ class Objective:
         return values
 
     def __call__(self, trial: Any) -> float:
-        values = self.suggest(trial)
-        fits = [evaluate_cycle(c, self.config.parameters, values, self.seeds, self.config.loss,
-                               self.engine) for c in self.cycles]
-        trial.set_user_attr("losses", {fit.name: fit.loss for fit in fits})
-        trial.set_user_attr("worker_pid", os.getpid())  # which process ran it (diagnostics)
-        return total_loss(fits, self.cycles)
+        with _STOP.trial():
+            values = self.suggest(trial)
+            fits = [evaluate_cycle(c, self.config.parameters, values, self.seeds,
+                                   self.config.loss, self.engine) for c in self.cycles]
+            trial.set_user_attr("losses", {fit.name: fit.loss for fit in fits})
+            trial.set_user_attr("worker_pid", os.getpid())  # which process ran it
+            return total_loss(fits, self.cycles)
+
+
+class _StopRequest:
+    """SIGTERM in a pool worker: fail the running trial, or the next one before it starts.
+
+    Optuna records a trial whose objective raises ``KeyboardInterrupt`` as failed, then
+    re-raises. Raised anywhere else (while Optuna stores a trial) the exception would leave
+    the trial RUNNING in the study, so outside the objective the signal is only noted.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.in_trial = False
+
+    def handle(self, signum: int, frame: Any) -> None:
+        self.requested = True
+        if self.in_trial:
+            self.interrupt()
+
+    def interrupt(self) -> None:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.ERROR)  # no traceback per worker
+        raise KeyboardInterrupt("stopped")
+
+    @contextmanager
+    def trial(self) -> Iterator[None]:
+        if self.requested:
+            self.interrupt()
+        self.in_trial = True
+        try:
+            yield
+        finally:
+            self.in_trial = False
+
+
+_STOP = _StopRequest()  # this process's; only pool workers install its SIGTERM handler
 
 
 def open_study(config: TuneConfig, url: str, name: str, fit_cycles: Sequence[Cycle],
@@ -200,21 +239,13 @@ def run_worker(config_path: str, url: str, name: str, n_trials: int, holdout: st
                    callbacks=callbacks)
 
 
-def _stop_trial(signum: int, frame: Any) -> None:
-    """SIGTERM from the pool: end the running trial as failed (Optuna records it), quietly."""
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def _worker_main(args: tuple) -> None:
     """A tuning worker in the pool; stopped (SIGTERM), it marks its running trial failed.
 
     The pool gives it ``STOP_GRACE`` seconds before SIGKILL, which would leave the trial
     RUNNING in the study.
     """
-    previous = signal.signal(signal.SIGTERM, _stop_trial)
+    previous = signal.signal(signal.SIGTERM, _STOP.handle)
     try:
         run_worker(*args)
     except KeyboardInterrupt:
