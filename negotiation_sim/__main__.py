@@ -1,7 +1,5 @@
 """``python -m negotiation_sim`` is the ``negotiation-sim`` command."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

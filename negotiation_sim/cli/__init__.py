@@ -9,7 +9,9 @@ building the parser (``--help``) loads no numpy, pandas or Mesa (tests/test_star
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 
 from ..errors import ScenarioError, UsageError
@@ -52,7 +54,28 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
+
+
+INTERRUPTED = 130
+STOPPED = (128 + 1, INTERRUPTED, 128 + 15)  # exit statuses of a command stopped by a signal
+
+
+def run() -> None:
+    """The program (``negotiation-sim``, ``python -m negotiation_sim``): ``main``, then exit.
+
+    A command stopped by a signal (130 Ctrl-C; 129, 143 for SIGHUP, SIGTERM where a
+    command handles them) has saved its work and stopped its processes before returning;
+    it then leaves at once, skipping the interpreter's teardown (a second or more with
+    pandas and Optuna loaded), so every process of a command ends within 2 s.
+    """
+    code = main()
+    if code in STOPPED:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def overrides_from(pairs: list[str] | None) -> dict[str, object]:

@@ -5,21 +5,32 @@ Checks the scenario file and the port first (bad input: one line, exit 2), then 
 environment, in production mode and without solara's version check or telemetry: in
 development mode solara's page embeds a check that calls solara.dev, and nothing here
 may leave the machine.
+
+The server is a child process that never outlives this command: stopped by Ctrl-C,
+SIGTERM or SIGHUP, the command stops the server (SIGTERM, then SIGKILL after
+``STOP_GRACE`` s) before it exits; killed outright (SIGKILL), Linux sends the server
+SIGTERM (``PR_SET_PDEATHSIG``, set by ``solara_main`` in the server process).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+STOP_GRACE = 0.5  # seconds the server has to shut down on SIGTERM before SIGKILL
+PARENT_ENV = "NEGOTIATION_SIM_DASHBOARD_PARENT"  # pid of the command that started the server
+# The server process: solara's command line, run by solara_main below.
+SERVER_MAIN = "from negotiation_sim.cli.dashboard import solara_main; solara_main()"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,8 +51,25 @@ APP = "negotiation_sim.viz.dashboard"  # solara runs a module by name (relative 
 
 def server_command(port: int) -> list[str]:
     """The ``solara run`` command line serving the dashboard app on ``HOST:port``."""
-    return [sys.executable, "-m", "solara", "run", APP, "--host", HOST, "--port",
+    return [sys.executable, "-c", SERVER_MAIN, "run", APP, "--host", HOST, "--port",
             str(port), "--no-open", "--no-check-version", "--production"]
+
+
+def solara_main() -> None:
+    """In the server process: ``solara`` with this process's arguments, ending with its parent.
+
+    SIGTERM comes when the dashboard command dies, however it dies; a server whose parent
+    is already gone does not start.
+    """
+    from ..experiments.evaluators import die_with_parent
+
+    die_with_parent(signal.SIGTERM)
+    if str(os.getppid()) != os.environ.get(PARENT_ENV, str(os.getppid())):
+        sys.exit(1)
+    from solara.__main__ import main as solara
+
+    sys.argv[0] = "solara"
+    solara()
 
 
 def server_env(config: str | Path, seed: int = 0) -> dict[str, str]:
@@ -49,7 +77,51 @@ def server_env(config: str | Path, seed: int = 0) -> dict[str, str]:
     from ..viz.dashboard import CONFIG_ENV, SEED_ENV
 
     return {**os.environ, CONFIG_ENV: str(Path(config).resolve()), SEED_ENV: str(seed),
-            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg"}
+            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "MPLBACKEND": "Agg",
+            PARENT_ENV: str(os.getpid())}
+
+
+class _Stopped(Exception):
+    """This command got SIGTERM or SIGHUP."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, frame: Any) -> None:
+    raise _Stopped(signum)
+
+
+def serve(command: list[str], env: dict[str, str]) -> int:
+    """Run the server until it ends, or until this command is stopped: then stop it too.
+
+    Returns the server's exit status, or 128 + the signal for SIGTERM / SIGHUP; Ctrl-C
+    stops the server and propagates.
+    """
+    server = subprocess.Popen(command, env=env)
+    previous = {}
+    try:
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            previous[sig] = signal.signal(sig, _raise_stopped)
+        return server.wait()
+    except _Stopped as stopped:
+        return 128 + stopped.signum
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _stop(server)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    if server.poll() is not None:
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def main(args: argparse.Namespace) -> int:
@@ -73,4 +145,4 @@ def main(args: argparse.Namespace) -> int:
                          "dashboard extra, pip install -e '.[dashboard]'") from None
     print(f"dashboard for {args.config} on http://{HOST}:{args.port} (Ctrl-C stops it)",
           flush=True)
-    return subprocess.call(server_command(args.port), env=env)
+    return serve(server_command(args.port), env)

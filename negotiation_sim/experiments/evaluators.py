@@ -12,7 +12,11 @@ the model (safe next to other threads, e.g. in a notebook); see ``start_method``
 start method is passed to the pool, never set globally (``mesa.batch_run`` sets
 ``spawn`` globally; that does not affect this pool). Workers ignore Ctrl-C (the main
 process stops the sweep) and exit when the main process dies, however it dies, so a
-killed sweep leaves no orphans (see ``_worker_init``).
+killed sweep leaves no orphans (see ``_worker_init``). A pool left by an exception (Ctrl-C
+in the main process) stops its workers at once: SIGTERM, then SIGKILL after
+``STOP_GRACE`` seconds (a job that must record something on the way out handles SIGTERM,
+as tuning's workers do). Sweeps, tuning and sensitivity all run
+through this pool, so every command that starts workers leaves none behind.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +44,7 @@ from ..errors import UsageError
 Outcome = tuple[Any, Any, BaseException | None]
 PRELOAD = ["negotiation_sim.experiments.chunks"]
 MAX_POOL_RESTARTS = 3
+STOP_GRACE = 0.5  # seconds a stopped worker has to exit on SIGTERM before SIGKILL
 CONNECT_TIMEOUT = 10  # seconds to reach a Dask scheduler
 
 
@@ -75,29 +81,40 @@ class Evaluator:
             yield task, result, None
 
 
-SequentialEvaluator = Evaluator
-
-
-def start_method() -> str:
+def start_method(allow_fork: bool = True) -> str:
     """fork when this process runs no other Python thread, else forkserver, else spawn.
 
     Native thread pools (OpenBLAS, Arrow) exist in any process that imported numpy or
     pandas; they re-initialise after a fork. Python threads (a notebook kernel, a Dask
     client, a logging or progress thread) may hold locks a forked child would inherit
     held: with any of them, workers come from a fork server instead (about 1 s more).
+    ``allow_fork=False`` is for a process holding what a child must not inherit (an open
+    SQLite connection: tuning).
     """
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    if allow_fork and "fork" in methods and threading.active_count() == 1:
         return "fork"
     return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def die_with_parent(signum: int) -> bool:
+    """Ask Linux to send ``signum`` to this process when its parent dies (PR_SET_PDEATHSIG).
+
+    False where unsupported. (The parent is the thread that forked this process: a
+    pool's workers are forked from the main thread.)
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return ctypes.CDLL(None).prctl(1, signum) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 def _worker_init() -> None:
     """Ignore Ctrl-C (the main process stops the sweep); die with the main process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: forked workers
+    die_with_parent(signal.SIGKILL)  # forked workers
     parent = multiprocessing.parent_process()
     if parent is None or not parent.is_alive():
         os._exit(1)
@@ -115,6 +132,30 @@ def _exit_with(sentinel: int) -> None:
 
 def _pid(_: object) -> int:
     return os.getpid()
+
+
+def stop_processes(processes: Iterable[Any], grace: float = STOP_GRACE) -> None:
+    """SIGTERM each ``multiprocessing`` process, SIGKILL any left after ``grace`` s.
+
+    Exits are seen on the processes' sentinels, never by reaping (``is_alive``, ``join``):
+    the pool's own thread may reap the same processes.
+    """
+    def running(procs: list[Any]) -> list[Any]:
+        ended = set(multiprocessing.connection.wait([p.sentinel for p in procs], 0))
+        return [p for p in procs if p.sentinel not in ended]
+
+    live = running(list(processes))
+    for p in live:
+        with contextlib.suppress(OSError, ValueError):
+            p.terminate()
+    deadline = time.monotonic() + grace
+    while live and time.monotonic() < deadline:
+        multiprocessing.connection.wait([p.sentinel for p in live],
+                                        max(0.0, deadline - time.monotonic()))
+        live = running(live)
+    for p in live:
+        with contextlib.suppress(OSError, ValueError):
+            p.kill()
 
 
 class ProcessEvaluator(Evaluator):
@@ -148,9 +189,18 @@ class ProcessEvaluator(Evaluator):
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=exc[0] is None, cancel_futures=True)
-            self.pool = None
+        """Wait for the workers after success; stop them at once after an exception.
+
+        (Otherwise the interpreter's exit would wait for every job in flight, which for a
+        tuning worker is all of its trials.)
+        """
+        if self.pool is None:
+            return
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=exc[0] is None, cancel_futures=True)
+        self.pool = None
+        if exc[0] is not None:
+            stop_processes(processes)
 
     def describe(self) -> dict[str, Any]:
         return {"evaluator": self.name, "workers": self.workers,

@@ -34,9 +34,9 @@ confidence intervals. An output that does not vary over the design has no indice
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -203,13 +203,22 @@ def run_sensitivity(config: SensitivityConfig, workers: int = 1, engine: str | N
 
 def _map(func: Callable[[tuple], dict[str, np.ndarray]], jobs: list[tuple],
          workers: int) -> list[dict[str, np.ndarray]]:
-    if workers <= 1 or len(jobs) <= 1:
-        return [func(job) for job in jobs]
-    from concurrent.futures import ProcessPoolExecutor
+    """``func`` of every job, in job order, in the sweep's evaluator (``workers`` processes)."""
+    from ..experiments.evaluators import make_evaluator
 
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
-        return list(pool.map(func, jobs))
+    results: dict[int, dict[str, np.ndarray]] = {}
+    with make_evaluator(max(1, min(workers, len(jobs)))) as evaluator:
+        for (k, _), result, error in evaluator.imap_unordered(partial(_of_job, func),
+                                                              list(enumerate(jobs))):
+            if error is not None:
+                raise error
+            results[k] = result
+    return [results[k] for k in range(len(jobs))]
+
+
+def _of_job(func: Callable[[tuple], Any], task: tuple[int, tuple]) -> Any:
+    """``func`` of the job in an ``(index, job)`` task (picklable, unlike a lambda)."""
+    return func(task[1])
 
 
 def markdown(config: SensitivityConfig, result: SensitivityResult, command: str) -> str:

@@ -20,10 +20,11 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,12 +132,50 @@ class Objective:
         return {p.name: p.suggest(trial) for p in self.parameters}
 
     def __call__(self, trial: Any) -> float:
-        values = self.suggest(trial)
-        fits = [evaluate_cycle(c, self.config.parameters, values, self.seeds, self.config.loss,
-                               self.engine) for c in self.cycles]
-        trial.set_user_attr("losses", {fit.name: fit.loss for fit in fits})
-        trial.set_user_attr("worker_pid", os.getpid())  # which process ran it (diagnostics)
-        return total_loss(fits, self.cycles)
+        with _STOP.trial():
+            values = self.suggest(trial)
+            fits = [evaluate_cycle(c, self.config.parameters, values, self.seeds,
+                                   self.config.loss, self.engine) for c in self.cycles]
+            trial.set_user_attr("losses", {fit.name: fit.loss for fit in fits})
+            trial.set_user_attr("worker_pid", os.getpid())  # which process ran it
+            return total_loss(fits, self.cycles)
+
+
+class _StopRequest:
+    """SIGTERM in a pool worker: fail the running trial, or the next one before it starts.
+
+    Optuna records a trial whose objective raises ``KeyboardInterrupt`` as failed, then
+    re-raises. Raised anywhere else (while Optuna stores a trial) the exception would leave
+    the trial RUNNING in the study, so outside the objective the signal is only noted.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.in_trial = False
+
+    def handle(self, signum: int, frame: Any) -> None:
+        self.requested = True
+        if self.in_trial:
+            self.interrupt()
+
+    def interrupt(self) -> None:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.ERROR)  # no traceback per worker
+        raise KeyboardInterrupt("stopped")
+
+    @contextmanager
+    def trial(self) -> Iterator[None]:
+        if self.requested:
+            self.interrupt()
+        self.in_trial = True
+        try:
+            yield
+        finally:
+            self.in_trial = False
+
+
+_STOP = _StopRequest()  # this process's; only pool workers install its SIGTERM handler
 
 
 def open_study(config: TuneConfig, url: str, name: str, fit_cycles: Sequence[Cycle],
@@ -208,6 +247,39 @@ def run_worker(job: WorkerJob) -> None:
                    catch=(ScenarioError,), callbacks=callbacks)
 
 
+def _worker_main(job: WorkerJob) -> None:
+    """A tuning worker in the pool; stopped (SIGTERM), it marks its running trial failed.
+
+    The pool gives it ``STOP_GRACE`` seconds before SIGKILL, which would leave the trial
+    RUNNING in the study.
+    """
+    previous = signal.signal(signal.SIGTERM, _STOP.handle)
+    try:
+        run_worker(job)
+    except KeyboardInterrupt:
+        os._exit(1)  # stopped: the trial is recorded; nothing else to hand back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_workers(jobs: list[WorkerJob]) -> None:
+    """One job per worker process, in the sweep's pool (dead workers, no orphans).
+
+    The workers come from a fork server (never a fork of this process, which holds an open
+    SQLite connection) and die with this process however it ends.
+    """
+    from ..experiments.evaluators import ProcessEvaluator, start_method
+
+    failed = []
+    with ProcessEvaluator(len(jobs), method=start_method(allow_fork=False)) as evaluator:
+        for job, _, error in evaluator.imap_unordered(_worker_main, jobs):
+            if error is not None:
+                failed.append(f"tune-worker-{job.worker} ({type(error).__name__}: {error})")
+    if failed:
+        raise RuntimeError(f"tuning worker(s) {', '.join(sorted(failed))} failed; the study "
+                           "keeps every finished trial (run again to continue)")
+
+
 def shares(n_trials: int, workers: int) -> list[int]:
     """Trials per worker: N // W each, one more for the first N % W (sums to N)."""
     base, extra = divmod(n_trials, workers)
@@ -232,22 +304,7 @@ def optimize(config: TuneConfig, url: str, name: str, n_trials: int, workers: in
     if len(jobs) == 1:
         run_worker(jobs[0])
     else:
-        ctx = multiprocessing.get_context("spawn")  # no SQLite connection crosses a fork
-        procs = [ctx.Process(target=run_worker, args=(job,), name=f"tune-worker-{job.worker}")
-                 for job in jobs]
-        for proc in procs:
-            proc.start()
-        try:
-            for proc in procs:
-                proc.join()
-        except KeyboardInterrupt:
-            for proc in procs:
-                proc.join(timeout=10)
-            raise
-        failed = [p.name for p in procs if p.exitcode != 0]
-        if failed:
-            raise RuntimeError(f"tuning worker(s) {', '.join(failed)} failed; the study keeps "
-                               "every finished trial (run again to continue)")
+        _run_workers(jobs)
     return optuna.load_study(study_name=name, storage=make_storage(url))
 
 
