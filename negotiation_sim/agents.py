@@ -16,6 +16,7 @@ import numpy as np
 
 from . import rules
 from .events import Principal as PrincipalProfile
+from .opinion import Cohort as CohortSpec
 from .scenario import Side
 from .state import NegotiatorState, PrincipalState, ScalarStore
 from .tactics import HISTORY, NegotiationView, make_acceptance, make_offering
@@ -56,6 +57,7 @@ class Negotiator(ScalarStore, NegotiatorState, mesa.Agent):
         self.acceptance = make_acceptance(spec.acceptance, **spec.acceptance_params)
         sc = model.settings
         self.floor = rules.in_force_floor(self.sign, sc.amount_in_force, sc.floor)
+        self.foresight = spec.foresight
         self.mandate = spec.bottom_line
         self.gap_cost = spec.gap_cost
         self.gap_sensitivity = spec.gap_sensitivity
@@ -72,11 +74,27 @@ class Negotiator(ScalarStore, NegotiatorState, mesa.Agent):
         """Current bottom line: the mandate moved by gap costs, within a known threshold."""
         return float(self.current_bottom_line())
 
-    def propose(self, view: NegotiationView) -> float:
-        """Table this round's demand."""
-        self.offer = float(self.tactic.offer(view))
+    def propose(self, view: NegotiationView, outlook: tuple[Any, Any] | None = None) -> float:
+        """Table this round's demand (adjusted for a transition it sees coming)."""
+        self.offer = float(self.anticipate(self.tactic.offer(view), outlook))
         return self.offer
 
     def responds(self, view: NegotiationView, received: float) -> bool:
         """Would I accept ``received`` rather than hold my own offer?"""
         return bool(self.acceptance.accepts(view, received, self.offer))
+
+
+class Cohort(ScalarStore, mesa.Agent):
+    """A cohort of the ROK public: its share opposed to conceding more (``opinion``)."""
+
+    def __init__(self, model: SMAModel, spec: CohortSpec) -> None:
+        super().__init__(model)
+        self.spec = spec
+        self.attitude = spec.initial
+
+    def react(self, stimulus: float) -> None:
+        """A month passes: the attitude decays toward its baseline and moves with what
+        the other side did."""
+        c = self.spec
+        self.attitude = float(rules.attitude_after(self.attitude, c.baseline, c.persistence,
+                                                   c.response, stimulus))

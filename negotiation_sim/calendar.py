@@ -24,3 +24,18 @@ def format_month(number: int) -> str:
     year, month0 = divmod(int(number), 12)
     return f"{year:04d}-{month0 + 1:02d}"
 
+
+
+def parse_date(text: str) -> int:
+    """Parse a round's date 'YYYY-MM-DD' into its month number (the model's step is a
+    month; the day only orders rounds within it); raise ValueError with the allowed form."""
+    import datetime
+
+    try:
+        day = datetime.date.fromisoformat(text) if isinstance(text, str) and len(text) == 10 \
+            else None
+    except ValueError:
+        day = None
+    if day is None or not 1900 <= day.year <= 2200:
+        raise ValueError(f"{text!r} is not a date; allowed: 'YYYY-MM-DD' (e.g. '2019-09-24')")
+    return day.year * 12 + day.month - 1

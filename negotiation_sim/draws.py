@@ -29,10 +29,19 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _STREAM_STRIDE = 1024  # streams per month; months x streams never collide below this
 
-# Fixed streams; random events take STREAM_EVENTS + their index in the scenario.
+# Fixed streams; random events take STREAM_EVENTS + their index in the scenario. A month's
+# second, third and fourth round read the same streams shifted by ROUND_STRIDE per round;
+# a legislature's vote reads STREAM_VOTE[side] + the bloc's index.
 STREAM_VETO = {"us": 0, "rok": 1}
 STREAM_TACTIC = {"us": 2, "rok": 3}
 STREAM_EVENTS = 8
+ROUND_STRIDE = 128  # streams per round: events fit below it (STREAM_EVENTS + 120)
+STREAM_VOTE = {"us": 512, "rok": 544}  # above four rounds' streams; up to 32 blocs
+
+
+def stream(base: int, round_index: int = 0) -> int:
+    """The stream of a draw ``base`` in a month's ``round_index``-th round (0: the first)."""
+    return base + round_index * ROUND_STRIDE
 
 
 def splitmix64(x: np.ndarray) -> np.ndarray:

@@ -53,8 +53,11 @@ class Record:
         return f"{self.kind} ({who})" if who else self.kind
 
 
-# Kinds recorded by the protocol itself (not scenario events).
+# Kinds recorded by the protocol itself (not scenario events): a deal initialled and
+# vetoed, a leader's veto, a deal both leaders approved that awaits ratification, the
+# legislature's consent or rejection, and the deal in force.
 TENTATIVE_DEAL, VETO, AGREEMENT = "tentative_deal", "veto", "agreement"
+INITIALLED, RATIFIED, REJECTED = "initialled", "ratified", "rejected"
 
 
 def encode(records: list[Record]) -> str:
@@ -91,6 +94,9 @@ class Talks(Protocol):
 
     def record(self, record: Record) -> None:
         """Note what happened this month (the array engine keeps no trace)."""
+
+    def took_office(self, side: str, month: int, where: Any) -> None:
+        """A new leader of ``side`` took office in the runs ``where``."""
 
 
 def _nan_if_none(value: float | None) -> float:
@@ -166,7 +172,8 @@ class Walkout(Event):
     probability: float | None
 
     @classmethod
-    def from_table(cls, index: int, t: dict[str, Any], month: int | None) -> Walkout:
+    def from_table(cls, index: int, t: dict[str, Any], month: int | None,
+                   start: int = 0) -> Walkout:
         return cls(index, t["side"], month, t.get("probability"))
 
     @classmethod
@@ -212,8 +219,14 @@ class Furlough(Event):
     gap_cost_factor: float
 
     @classmethod
-    def from_table(cls, index: int, t: dict[str, Any], month: int | None) -> Furlough:
+    def from_table(cls, index: int, t: dict[str, Any], month: int | None,
+                   start: int = 0) -> Furlough:
         return cls(index, t["side"], int(t["after_gap_months"]), float(t["gap_cost_factor"]))
+
+    def starts(self, talks: Talks, month: int, expiry: int) -> Any:
+        """Does the furlough begin this month (per run)?"""
+        after = talks.param(self.key("after_gap_months"), self.after_gap_months)
+        return rules.gap_age(month, expiry) == after
 
     def apply(self, talks: Talks, month: int, expiry: int) -> None:
         """Set this month's gap-cost factor of the side (1 before the furlough)."""
@@ -250,7 +263,8 @@ class LeaderChange(Event):
     demand: float | None
 
     @classmethod
-    def from_table(cls, index: int, t: dict[str, Any], month: int | None) -> LeaderChange:
+    def from_table(cls, index: int, t: dict[str, Any], month: int | None,
+                   start: int = 0) -> LeaderChange:
         return cls(index, t["side"], int(month or 0), Principal.from_table(t),
                    t.get("bottom_line"), t.get("demand"))
 
@@ -266,18 +280,83 @@ class LeaderChange(Event):
         return []
 
     def fire(self, talks: Talks, month: int) -> None:
-        pr, key = self.principal, self.key
-        talks.principal(self.side).take_office(
-            pr.label,
-            talks.param(key("veto_threshold"), _nan_if_none(pr.veto_threshold)),
-            talks.param(key("veto_probability"), pr.veto_probability),
-            talks.param(key("reset_demand"), _nan_if_none(pr.reset_demand)))
-        negotiator = talks.negotiator(self.side)
-        if self.bottom_line is not None:
-            negotiator.set_mandate(talks.param(key("bottom_line"), self.bottom_line))
-        if self.demand is not None:
-            negotiator.reanchor(talks.param(key("demand"), self.demand), month)
-        talks.record(Record(self.kind, self.side, {"label": pr.label}))
+        take_over(talks, self, self.principal, month, ALL)
+
+
+def take_over(talks: Talks, ev: LeaderChange | Election, profile: Principal, month: int,
+              where: Any) -> None:
+    """A new leader takes office in the runs ``where``: its profile, and optionally a new
+    mandate and a demand the negotiator restarts from (numbers per run: ``ev``'s keys)."""
+    key = ev.key
+    talks.principal(ev.side).take_office(
+        profile.label,
+        talks.param(key("veto_threshold"), _nan_if_none(profile.veto_threshold), where),
+        talks.param(key("veto_probability"), profile.veto_probability, where),
+        talks.param(key("reset_demand"), _nan_if_none(profile.reset_demand), where), where)
+    negotiator = talks.negotiator(ev.side)
+    if ev.bottom_line is not None:
+        negotiator.set_mandate(talks.param(key("bottom_line"), ev.bottom_line, where), where)
+    if ev.demand is not None:
+        negotiator.reanchor(talks.param(key("demand"), ev.demand, where), month, where)
+    talks.took_office(ev.side, month, where)
+    talks.record(Record(LeaderChange.kind, ev.side, {"label": profile.label}))
+
+
+_PROFILE = {key: LeaderChange.fields[key] for key in (
+    "label", "veto_threshold", "veto_probability", "reset_demand", "bottom_line", "demand")}
+
+
+@dataclass(frozen=True)
+class Election(Event):
+    """A scheduled election of a side's leader: the result is known in ``month`` (the
+    challenger wins with ``probability``, drawn from the run's own stream) and a winning
+    challenger takes office in ``inauguration`` with its own profile (a new mandate, veto
+    threshold, demand); otherwise the incumbent carries on. Negotiators with foresight
+    see it coming (``Schedule.outlook``)."""
+
+    kind: ClassVar[str] = "election"
+    fields: ClassVar[dict[str, Field]] = {
+        "side": Field("choice", choices=SIDES, doc="whose leader is elected"),
+        "month": Field("month", doc="election month; the result is known in it"),
+        "inauguration": Field("month", doc="month a winning challenger takes office"),
+        "probability": number(0.5, 0.0, 1.0, "", "chance the challenger wins"),
+        **{**_PROFILE, "label": Field("text", "challenger", doc="the challenger")},
+    }
+    index: int
+    side: str
+    month: int
+    inauguration: int
+    probability: float
+    principal: Principal  # the challenger's profile
+    bottom_line: float | None
+    demand: float | None
+
+    @classmethod
+    def from_table(cls, index: int, t: dict[str, Any], month: int | None,
+                   start: int = 0) -> Election:
+        from .calendar import parse_month
+
+        return cls(index, t["side"], int(month or 0), parse_month(t["inauguration"]) - start,
+                   float(t["probability"]), Principal.from_table(t), t.get("bottom_line"),
+                   t.get("demand"))
+
+    @classmethod
+    def cross_problems(cls, table: dict[str, Any], month: int | None, ctx: dict[str, Any]
+                       ) -> list[tuple[str, str]]:
+        from .calendar import parse_month
+
+        if parse_month(table["inauguration"]) < parse_month(table["month"]):
+            return [("inauguration", f"{table['inauguration']} is before the election "
+                     f"{table['month']}; allowed: the election month or later")]
+        return LeaderChange.cross_problems(table, month, ctx)
+
+    def decide(self, talks: Talks, u: Any) -> Any:
+        """Does the challenger win (in the election month; u: its draw)?"""
+        return rules.fires(None, self.month, talks.param(self.key("probability"),
+                                                         self.probability), u)
+
+    def chance(self, talks: Talks) -> Any:
+        return talks.param(self.key("probability"), self.probability)
 
 
 SHOCK_TARGETS = tuple(f"{side}.{key}" for side in SIDES
@@ -305,7 +384,8 @@ class Shock(Event):
     delta: float
 
     @classmethod
-    def from_table(cls, index: int, t: dict[str, Any], month: int | None) -> Shock:
+    def from_table(cls, index: int, t: dict[str, Any], month: int | None,
+                   start: int = 0) -> Shock:
         return cls(index, t["target"], month, t.get("probability"), float(t["factor"]),
                    float(t["delta"]))
 
@@ -348,30 +428,45 @@ class Schedule:
     walkouts: tuple[Walkout, ...]
     furloughs: tuple[Furlough, ...]
     shocks: tuple[Shock, ...]
+    elections: tuple[Election, ...]
 
     @classmethod
     def of(cls, events: tuple[Event, ...]) -> Schedule:
         def kind(k: type) -> tuple:
             return tuple(e for e in events if isinstance(e, k))
 
-        return cls(kind(LeaderChange), kind(Walkout), kind(Furlough), kind(Shock))
+        return cls(kind(LeaderChange), kind(Walkout), kind(Furlough), kind(Shock),
+                   kind(Election))
 
-    def drawn(self, round_held: bool) -> list[int]:
-        """Indices of the events that read a uniform this month (random shocks; random
-        walk-outs when a round is held)."""
+    def drawn(self, month: int, round_held: bool) -> list[int]:
+        """Indices of the events that read a uniform this month (random shocks; elections
+        in their month; random walk-outs when a round is held)."""
         due = [e.index for e in self.shocks if e.random]
+        due += [e.index for e in self.elections if e.month == month]
         if round_held:
             due += [e.index for e in self.walkouts if e.random]
         return due
 
     def start_month(self, talks: Talks, month: int, expiry: int, fired: dict[int, Any],
-                    draw: Any) -> None:
+                    won: dict[int, Any], draw: Any) -> None:
         """Fire what is due at the start of ``month``, in this order: leader changes,
-        shocks (``fired`` tracks random ones, per run), furloughs. ``draw(index)`` is an
-        event's uniform this month."""
+        election results and inaugurations, shocks (``fired`` tracks random ones, per
+        run), furloughs. ``won[index]``: where an election's challenger won;
+        ``draw(index)`` is an event's uniform this month."""
         for ev in self.leader_changes:
             if ev.month == month:
                 ev.fire(talks, month)
+        for ev in self.elections:
+            if ev.month == month:
+                won[ev.index] = ev.decide(talks, draw(ev.index))
+                talks.record(Record(ev.kind, ev.side, {"challenger": ev.principal.label}))
+            if ev.inauguration == month and ev.index in won:
+                where = won[ev.index]
+                if isinstance(where, np.ndarray):
+                    if where.any():
+                        take_over(talks, ev, ev.principal, month, where)
+                elif where:
+                    take_over(talks, ev, ev.principal, month, ALL)
         for ev in self.shocks:
             due = ev.due(talks, month, draw(ev.index) if ev.random else None,
                          fired.get(ev.index, False))
@@ -384,6 +479,42 @@ class Schedule:
                 ev.fire(talks)
         for ev in self.furloughs:
             ev.apply(talks, month, expiry)
+
+    def outlook(self, talks: Talks, side: str, month: int, won: dict[int, Any]
+                ) -> tuple[Any, Any] | None:
+        """What a negotiator with foresight expects of the nearest pending transition:
+        (hurry, stall) weights in [0, 1] before its own ``foresight`` scales them, or None
+        when no election is pending.
+
+        The transition is the next election whose inauguration lies ahead and whose
+        challenger may still take office: weight ``w`` is the challenger's chance before
+        the result and 1 or 0 after it. Of one's own leader, the incumbent's negotiator
+        hurries to close while it can (``w`` times the urgency of the inauguration). Of
+        the counterpart, a challenger whose bottom line is worse for this side makes it
+        hurry in the same way; a friendlier one makes it stall (weight ``w``).
+        """
+        pending = [e for e in self.elections if e.inauguration > month
+                   and not (e.index in won and _none(won[e.index]))]
+        if not pending:
+            return None
+        ev = min(pending, key=lambda e: (e.inauguration, e.index))
+        w = won[ev.index] * 1.0 if ev.index in won else ev.chance(talks)
+        hurry = w * rules.urgency(month, ev.inauguration)
+        if ev.side == side:
+            return hurry, 0.0
+        if ev.bottom_line is None:
+            return None
+        counterpart = talks.negotiator(ev.side)
+        sign = -counterpart.sign  # this side's sign
+        change = talks.param(ev.key("bottom_line"), ev.bottom_line) - \
+            counterpart.current_bottom_line()
+        worse = sign * change < 0
+        return np.where(worse, hurry, 0.0), np.where(worse, 0.0, w)
+
+
+def _none(value: Any) -> bool:
+    """No run's challenger won (a plain False, or an all-False mask)."""
+    return not value.any() if isinstance(value, np.ndarray) else not value
 
 
 KINDS = Event.KINDS

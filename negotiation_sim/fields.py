@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .calendar import parse_month
+from .calendar import parse_date, parse_month
 
 REQUIRED = object()
 SIDES = ("us", "rok")
@@ -19,7 +19,7 @@ SIDES = ("us", "rok")
 class Field:
     """One key of the scenario file."""
 
-    kind: str  # number | integer | boolean | text | month | choice | months
+    kind: str  # number | integer | boolean | text | month | choice | months | dates
     default: Any = REQUIRED
     low: float = float("-inf")
     high: float = float("inf")
@@ -53,6 +53,15 @@ class Field:
                 parse_month(value)
             except ValueError as exc:
                 return str(exc)
+            return None
+        if self.kind == "dates":
+            if not isinstance(value, list) or not value:
+                return f"{value!r} is not a list of dates; allowed: ['YYYY-MM-DD', ...]"
+            for item in value:
+                try:
+                    parse_date(item)
+                except ValueError as exc:
+                    return str(exc)
             return None
         if self.kind == "months":
             if not isinstance(value, list) or not value:

@@ -16,8 +16,8 @@ from typing import Any
 import mesa
 import numpy as np
 
-from . import draws, events, rules
-from .agents import Negotiator, Principal
+from . import draws, events, ratification, rules
+from .agents import Cohort, Negotiator, Principal
 from .events import Record, Schedule, Walkout
 from .outcome import TRACE_FIELDS, Outcome
 from .scenario import Scenario, flat_to_dotted, load_scenario
@@ -67,9 +67,11 @@ class SMAModel(mesa.Model):
         self.negotiators = {s: Negotiator(self, sc.side(s), self.principals[s])
                             for s in ("us", "rok")}
         self.negotiator_set = self.agents_by_type[Negotiator]
-        self.round_months = frozenset(sc.round_months)
+        self.cohorts = [Cohort(self, c) for c in sc.opinion.cohorts] if sc.opinion else []
         self.schedule = Schedule.of(sc.events)
         self.shock_fired: dict[int, bool] = {}
+        self.election_won: dict[int, bool] = {}
+        self.key = draws.seed_key(self.seed)
 
         self.month_index = 0
         self.us_proposes = sc.first_mover == "us"
@@ -78,6 +80,14 @@ class SMAModel(mesa.Model):
         self.amount = math.nan
         self.deal_amount = math.nan  # last initialled deal (vetoed or not)
         self.rounds_held = self.walkouts = self.vetoes = self.tentative_deals = 0
+        self.pending: float | None = None  # an approved deal awaiting ratification
+        self.initialled_month: int | None = None
+        self.vote_month = -1
+        self.ratified_month: int | None = None
+        self.rejections = 0
+        self.leader_change_month: dict[str, int] = {}
+        self.opposition = (rules.opinion(sc.opinion.weights, [c.attitude for c in self.cohorts])
+                           if sc.opinion else math.nan)
         self.records: list[Record] = []  # what happened this month
 
         self.datacollector = mesa.DataCollector(
@@ -99,47 +109,73 @@ class SMAModel(mesa.Model):
     def record(self, record: Record) -> None:
         self.records.append(record)
 
+    def took_office(self, side: str, month: int, where: Any) -> None:
+        self.leader_change_month.setdefault(side, month)
+
     # --- one month -------------------------------------------------------------
 
     def step(self) -> None:
-        m = self.month_index
+        m, sc = self.month_index, self.settings
         u = self.u[m]
         self.records = []
-        self.schedule.start_month(self, m, self.settings.expiry, self.shock_fired,
+        self.schedule.start_month(self, m, sc.expiry, self.shock_fired, self.election_won,
                                   lambda i: u[draws.STREAM_EVENTS + i])
         us, rok = self.negotiators["us"], self.negotiators["rok"]
+        if sc.opinion:  # the public's opposition narrows the ROK win-set
+            rok.put("floor", rules.win_set_limit(sc.amount_in_force, sc.opinion.max_increase_pct,
+                                                 self.opposition, rok.anchor_demand))
         # Bottom lines at the start of the month, for the trace only.
         b_us, b_rok = (us.bottom_line, rok.bottom_line) if self.collect else (math.nan,) * 2
         x_us = x_rok = math.nan
-        held = m in self.round_months
-        if held:
-            self.rounds_held += 1
-            walkout = self._walkout(m, u)
-            if walkout is not None:
-                self.walkouts += 1
-                self.record(walkout.record())
-            else:
-                x_us, x_rok = self._round(m, u)
-        in_gap = not self.agreed and rules.in_gap(m, self.settings.expiry)
+        us_walked = us_vetoed = False
+        held = False
+        if self.pending is not None:
+            if m == self.vote_month:
+                self._vote(m)
+        else:
+            for r in range(sc.round_counts[m]):
+                held = True
+                self.rounds_held += 1
+                walkout = self._walkout(m, u, r)
+                if walkout is not None:
+                    self.walkouts += 1
+                    us_walked = us_walked or walkout.side == "us"
+                    self.record(walkout.record())
+                    continue
+                x_us, x_rok = self._round(m, u, r)
+                us_vetoed = us_vetoed or any(rec.kind == events.VETO and rec.side == "us"
+                                             for rec in self.records)
+                if self.agreed or self.pending is not None:
+                    break
+        in_gap = not self.agreed and rules.in_gap(m, sc.expiry)
         if in_gap:
             self.negotiator_set.do("bear_gap_month")
+        if sc.opinion:
+            furlough = any(f.side == "rok" and f.starts(self, m, sc.expiry)
+                           for f in self.schedule.furloughs)
+            stimulus = sc.opinion.stimulus(x_us, sc.amount_in_force, us_walked, furlough,
+                                           us_vetoed)
+            self.agents_by_type[Cohort].do("react", float(stimulus))
+            self.opposition = rules.opinion(sc.opinion.weights,
+                                            [c.attitude for c in self.cohorts])
         self._record(m, held, x_us, x_rok, b_us, b_rok, in_gap)
         self.month_index += 1
-        if self.agreed or self.month_index >= self.settings.n_months:
+        if self.agreed or self.month_index >= sc.n_months:
             self.running = False
 
-    def _walkout(self, m: int, u: list[float]) -> Walkout | None:
+    def _walkout(self, m: int, u: list[float], r: int) -> Walkout | None:
         """The walk-out that cancels this round, if any (in the scenario's order)."""
         for ev in self.schedule.walkouts:
-            if ev.walks_out(self, m, u[draws.STREAM_EVENTS + ev.index]):
+            if ev.walks_out(self, m, u[draws.stream(draws.STREAM_EVENTS + ev.index, r)]):
                 return ev
         return None
 
-    def _round(self, m: int, u: list[float]) -> tuple[float, float]:
+    def _round(self, m: int, u: list[float], r: int) -> tuple[float, float]:
         us, rok = self.negotiators["us"], self.negotiators["rok"]
-        view_us = us.view(m, u[draws.STREAM_TACTIC["us"]])
-        view_rok = rok.view(m, u[draws.STREAM_TACTIC["rok"]])
-        x_us, x_rok = us.propose(view_us), rok.propose(view_rok)
+        view_us = us.view(m, u[draws.stream(draws.STREAM_TACTIC["us"], r)])
+        view_rok = rok.view(m, u[draws.stream(draws.STREAM_TACTIC["rok"], r)])
+        x_us = us.propose(view_us, self._outlook(us, m))
+        x_rok = rok.propose(view_rok, self._outlook(rok, m))
         us_accepts, rok_accepts = us.responds(view_us, x_rok), rok.responds(view_rok, x_us)
         if self.settings.protocol == "alternating":
             deal, amount = rules.alternating(self.us_proposes, x_us, x_rok, us_accepts,
@@ -151,24 +187,60 @@ class SMAModel(mesa.Model):
         us.observe(x_us, x_rok)
         rok.observe(x_rok, x_us)
         if deal:
-            self._initialled(m, float(amount), u)
+            self._initialled(m, float(amount), u, r)
         return x_us, x_rok
 
-    def _initialled(self, m: int, amount: float, u: list[float]) -> None:
-        """Both leaders review an initialled deal; a veto re-anchors that side."""
+    def _outlook(self, negotiator: Negotiator, m: int) -> tuple[Any, Any] | None:
+        if not negotiator.foresight:
+            return None
+        return self.schedule.outlook(self, negotiator.side, m, self.election_won)
+
+    def _initialled(self, m: int, amount: float, u: list[float], r: int) -> None:
+        """Both leaders review an initialled deal; a veto re-anchors that side. An
+        approved deal is agreed, or awaits its legislature's vote."""
         self.tentative_deals += 1
         self.deal_amount = amount
         vetoing = [s for s, p in self.principals.items()
-                   if p.review(amount, u[draws.STREAM_VETO[s]])]
+                   if p.review(amount, u[draws.stream(draws.STREAM_VETO[s], r)])]
         if not vetoing:
-            self.agreed, self.agreement_month, self.amount = True, m, amount
-            self.record(Record(events.AGREEMENT, None, {"amount_krw_bn": amount}))
+            self.initialled_month = m
+            delay = ratification.delay(self.settings.ratification)
+            if delay is None:
+                self._in_force(m, m, amount)
+            else:
+                self.pending, self.vote_month = amount, m + delay
+                self.record(Record(events.INITIALLED, None, {"amount_krw_bn": amount}))
             return
         self.record(Record(events.TENTATIVE_DEAL, None, {"amount_krw_bn": amount}))
         for s in vetoing:
             self.vetoes += 1
             self.negotiators[s].after_veto(m)
             self.record(Record(events.VETO, s))
+
+    def _vote(self, m: int) -> None:
+        """The legislatures vote on the pending deal: in force, or back to the table."""
+        sc, amount = self.settings, self.pending
+        increase = rules.increase_pct(amount, sc.amount_in_force)
+        opposition = self.opposition if sc.opinion else 0.0
+        rejected = []
+        for side, rat in sc.ratification.items():
+            u = draws.uniform_at(self.key, m, ratification.streams(rat)).tolist()
+            if not ratification.passes(rat, increase, opposition if side == "rok" else 0.0, u):
+                rejected.append(side)
+        self.pending = None
+        if not rejected:
+            self.record(Record(events.RATIFIED, None, {"amount_krw_bn": amount}))
+            self._in_force(self.initialled_month, m, amount)
+            return
+        self.rejections += 1
+        for side in rejected:
+            self.negotiators[side].after_rejection(amount, m)
+            self.record(Record(events.REJECTED, side, {"amount_krw_bn": amount}))
+
+    def _in_force(self, initialled: int, m: int, amount: float) -> None:
+        self.agreed, self.agreement_month, self.amount = True, initialled, amount
+        self.ratified_month = m
+        self.record(Record(events.AGREEMENT, None, {"amount_krw_bn": amount}))
 
     def _record(self, m: int, held: bool, x_us: float, x_rok: float, b_us: float, b_rok: float,
                 in_gap: bool) -> None:
@@ -185,7 +257,8 @@ class SMAModel(mesa.Model):
         self.rec_rok_leader = self.principals["rok"].label
         self.rec_events = events.encode(self.records)
         self.rec_agreed = self.agreed
-        dealt = any(r.kind in (events.AGREEMENT, events.TENTATIVE_DEAL) for r in self.records)
+        dealt = any(r.kind in (events.AGREEMENT, events.TENTATIVE_DEAL, events.INITIALLED)
+                    for r in self.records)
         self.rec_deal_amount = self.deal_amount if dealt else math.nan
         self.datacollector.collect(self)
 
@@ -200,11 +273,16 @@ class SMAModel(mesa.Model):
     def outcome(self) -> Outcome:
         sc = self.settings
         last = self.month_index - 1
-        gap = int(rules.gap_months(self.agreed, self.agreement_month or 0, sc.expiry, last))
+        end = self.agreement_month if self.agreed else 0
+        gap = int(rules.gap_months(self.agreed, end, sc.expiry, last))
         amount = self.amount if self.agreed else math.nan
+
+        def label(month: int | None) -> str | None:
+            return None if month is None else sc.month_label(month)
+
         return Outcome(
             agreed=self.agreed,
-            agreement_month=sc.month_label(self.agreement_month) if self.agreed else None,
+            agreement_month=label(self.agreement_month),
             amount_krw_bn=amount,
             amount_usd_m=rules.usd_m(amount, sc.krw_per_usd),
             increase_pct=float(rules.increase_pct(amount, sc.amount_in_force)),
@@ -215,6 +293,13 @@ class SMAModel(mesa.Model):
             vetoes=self.vetoes,
             tentative_deals=self.tentative_deals,
             term_years=sc.term_years,
+            lead_months=int(rules.lead_months(self.agreed, end, sc.expiry, last)),
+            initialled_month=label(self.initialled_month),
+            ratified=self.agreed,
+            ratified_month=label(self.ratified_month),
+            rejections=self.rejections,
+            us_leader_change_month=label(self.leader_change_month.get("us")),
+            rok_leader_change_month=label(self.leader_change_month.get("rok")),
         )
 
     def trace(self):  # -> pandas.DataFrame

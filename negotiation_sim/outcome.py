@@ -10,8 +10,12 @@ from typing import Any
 OUTCOME_FIELDS = (
     "agreed", "agreement_month", "amount_krw_bn", "amount_usd_m", "increase_pct",
     "gap_months", "censored", "rounds_held", "walkouts", "vetoes", "tentative_deals",
-    "term_years",
+    "term_years", "lead_months", "initialled_month", "ratified", "ratified_month",
+    "rejections", "us_leader_change_month", "rok_leader_change_month",
 )
+# Outcome fields holding a 'YYYY-MM' month (missing when it did not happen).
+MONTH_FIELDS = ("agreement_month", "initialled_month", "ratified_month",
+                "us_leader_change_month", "rok_leader_change_month")
 
 # Per-month trace columns (model reporters of the DataCollector).
 TRACE_FIELDS = (
@@ -23,7 +27,18 @@ TRACE_FIELDS = (
 
 @dataclass(frozen=True)
 class Outcome:
-    """A run's result. Amounts in KRW billion; ``agreement_month`` is 'YYYY-MM'."""
+    """A run's result. Amounts in KRW billion; months are 'YYYY-MM'.
+
+    ``agreed``: a deal is in force by the horizon (initialled, approved by both leaders
+    and, where a legislature must consent, ratified). ``agreement_month``: when that deal
+    was initialled (the record's date of agreement); ``gap_months`` counts the months
+    after expiry up to it, ``lead_months`` the months from it to expiry (negative: the
+    gap). ``initialled_month`` is the last deal both leaders approved (one may still await
+    its vote at the horizon); ``ratified_month`` when the deal came into force (the
+    initialled month without ratification); ``rejections``: votes lost. A side's
+    ``*_leader_change_month``: when a new leader first took office (scheduled, or an
+    election's challenger).
+    """
 
     agreed: bool
     agreement_month: str | None
@@ -37,6 +52,13 @@ class Outcome:
     vetoes: int
     tentative_deals: int
     term_years: int
+    lead_months: int = 0
+    initialled_month: str | None = None
+    ratified: bool = False
+    ratified_month: str | None = None
+    rejections: int = 0
+    us_leader_change_month: str | None = None
+    rok_leader_change_month: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (no NaN)."""

@@ -192,3 +192,85 @@ def next_proposer(us_proposes: Any, talked: Any = True) -> Any:
     if talked is True:
         return ~us_proposes if isinstance(us_proposes, np.ndarray) else not us_proposes
     return us_proposes ^ talked
+
+
+# --- the calendar: outcomes measured against expiry -------------------------------
+
+
+def lead_months(agreed: Any, agreement_month: Any, expiry: Any, last_month: Any) -> Any:
+    """Months from the agreement to the expiry of the agreement in force: positive for
+    an early deal, 0 in the expiry month, minus the gap months for a late one; censored
+    runs count to the horizon."""
+    end = np.where(agreed, agreement_month, last_month)
+    return expiry - end
+
+
+# --- foresight (anticipating a leader transition) ------------------------------------
+
+
+def urgency(month: Any, inauguration: Any) -> Any:
+    """How far the talks are along toward a transition: 0 at the start, 1 in the month
+    before the new leader takes office (the last month the current one can close in)."""
+    span = np.maximum(inauguration - 1, 1)
+    return np.clip(month / span, 0.0, 1.0)
+
+
+def anticipated_offer(offer: Any, own_last: Any, bottom_line: Any, hurry: Any,
+                      stall: Any) -> Any:
+    """An offer adjusted for an expected transition: ``hurry`` in [0, 1] moves it toward
+    the bottom line (a deadline at the transition), ``stall`` in [0, 1] holds it toward
+    one's last offer (waiting for a friendlier counterpart)."""
+    hurried = offer + hurry * (bottom_line - offer)
+    return hurried + stall * (own_last - hurried)
+
+
+# --- public opinion and ratification (the two-level game) ---------------------------
+
+
+def attitude_after(attitude: Any, baseline: Any, persistence: Any, response: Any,
+                   stimulus: Any) -> Any:
+    """A cohort's share opposed to concessions after one month: it decays toward its
+    baseline at ``persistence`` per month and moves with the month's ``stimulus`` (what
+    the other side did) at ``response``; kept in [0, 1]."""
+    moved = baseline + persistence * (attitude - baseline) + response * stimulus
+    return np.clip(moved, 0.0, 1.0)
+
+
+def opinion(weights: Any, attitudes: Any) -> Any:
+    """The public's opposition: cohorts' attitudes weighted by their population shares,
+    summed in cohort order (the same additions in both engines)."""
+    total = 0.0
+    for w, a in zip(weights, attitudes, strict=True):
+        total = total + w * a
+    return total
+
+
+def win_set_ceiling(amount_in_force: Any, max_increase_pct: Any, opposition: Any) -> Any:
+    """The most the ROK negotiator may agree to: up to ``max_increase_pct`` above the
+    amount in force when nobody opposes, down to no increase when everybody does."""
+    return amount_in_force * (1.0 + max_increase_pct / 100.0 * (1.0 - opposition))
+
+
+def win_set_limit(amount_in_force: Any, max_increase_pct: Any, opposition: Any,
+                  anchor_demand: Any) -> Any:
+    """The limit of the ROK bottom line this month: the win-set ceiling, but never below
+    the negotiator's own current demand (the public narrows how far it may go, it does
+    not make it retreat)."""
+    return np.maximum(win_set_ceiling(amount_in_force, max_increase_pct, opposition),
+                      anchor_demand)
+
+
+def yes_probability(support: Any, increase_sensitivity: Any, opinion_sensitivity: Any,
+                    increase: Any, opposition: Any) -> Any:
+    """A legislative bloc's chance of voting for a deal (logistic): its base support,
+    less its aversion to the increase (percent) and to a public opposed to it."""
+    score = support - increase_sensitivity * increase - opinion_sensitivity * opposition
+    return 1.0 / (1.0 + np.exp(-score))
+
+
+def ratifies(seats: Any, yes: Any, majority: Any) -> Any:
+    """The deal passes when the blocs voting yes hold more than ``majority`` of the seats."""
+    total = 0.0
+    for share, vote in zip(seats, yes, strict=True):
+        total = total + share * vote
+    return total > majority

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import schema
-from .calendar import format_month, parse_month
+from . import opinion, ratification, schema
+from .calendar import format_month, parse_date, parse_month
 from .errors import ScenarioError
-from .events import KINDS, Furlough, LeaderChange, Principal, Shock, Walkout
+from .events import KINDS, Election, Furlough, LeaderChange, Principal, Shock, Walkout
 from .tactics import ACCEPTANCE, OFFERING
 
 SIGN = {"us": 1.0, "rok": -1.0}
@@ -37,13 +37,14 @@ class Side:
     acceptance: str
     acceptance_params: dict[str, Any]
     principal: Principal
+    foresight: float = 0.0
 
     @property
     def sign(self) -> float:
         return SIGN[self.side]
 
 
-Event = Walkout | Furlough | LeaderChange | Shock
+Event = Walkout | Furlough | LeaderChange | Shock | Election
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,13 @@ class Scenario:
     protocol: str
     first_mover: str
     settlement: str
-    round_months: tuple[int, ...]
+    round_months: tuple[int, ...]  # months with at least one round
+    round_counts: tuple[int, ...]  # rounds in each month
     us: Side
     rok: Side
     events: tuple[Event, ...]
+    opinion: opinion.Opinion | None  # the ROK public (absent: no opinion)
+    ratification: dict[str, ratification.Ratification]  # by side (absent: none)
     resolved: dict[str, Any] = field(repr=False, compare=False)
     source: str = field(default="<scenario>", compare=False)
 
@@ -82,9 +86,10 @@ class Scenario:
     @property
     def random_streams(self) -> int:
         """Uniform streams per month this scenario reads (see ``draws``)."""
-        from .draws import STREAM_EVENTS
+        from .draws import ROUND_STRIDE, STREAM_EVENTS
 
-        return STREAM_EVENTS + len(self.events)
+        extra_rounds = max(self.round_counts, default=1) - 1
+        return extra_rounds * ROUND_STRIDE + STREAM_EVENTS + len(self.events)
 
 
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -190,7 +195,7 @@ def validate(raw: dict[str, Any], source: str = "<scenario>") -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ScenarioError([("(file)", "not a table")], source)
     top_allowed = {"scenario", "agreement_in_force", "new_agreement", "rounds", "us", "rok",
-                   "events"}
+                   "events", "opinion", "ratification"}
     for key in raw:
         if key not in top_allowed:
             ck.add(key, f"unknown section; allowed: {', '.join(sorted(top_allowed))}")
@@ -209,6 +214,14 @@ def validate(raw: dict[str, Any], source: str = "<scenario>") -> dict[str, Any]:
         ck.add("events", "is not an array of tables; allowed: [[events]] entries")
         events = []
     resolved["events"] = [_check_event(ck, ev, f"events.{i}") for i, ev in enumerate(events)]
+    if "opinion" in raw:
+        resolved["opinion"] = _check_with_array(ck, raw["opinion"], "opinion", opinion.SETTINGS,
+                                                "cohorts", opinion.COHORT)
+        if not ck.problems:
+            for key, message in opinion.problems(resolved["opinion"]):
+                ck.add(key, message)
+    if "ratification" in raw:
+        resolved["ratification"] = _check_ratification(ck, raw["ratification"])
     if not ck.problems:
         _cross_checks(ck, resolved)
     if ck.problems:
@@ -256,6 +269,41 @@ def _check_side(ck: _Checker, raw: Any, side: str) -> dict[str, Any]:
     return out
 
 
+def _check_with_array(ck: _Checker, raw: Any, path: str, fields: dict[str, schema.Field],
+                      array: str, item_fields: dict[str, schema.Field]) -> dict[str, Any]:
+    """A table with keys and one array of tables (``[opinion]`` and its cohorts)."""
+    if not isinstance(raw, dict):
+        ck.add(path, f"is not a table; allowed: [{path}] with keys {', '.join(fields)}, "
+               f"[[{path}.{array}]]")
+        return {}
+    out = ck.table({k: v for k, v in raw.items() if k != array}, path, fields)
+    items = raw.get(array, [])
+    if not isinstance(items, list):
+        ck.add(f"{path}.{array}", f"is not an array of tables; allowed: [[{path}.{array}]]")
+        items = []
+    out[array] = [ck.table(item, f"{path}.{array}.{i}", item_fields)
+                  for i, item in enumerate(items)]
+    return out
+
+
+def _check_ratification(ck: _Checker, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        ck.add("ratification", "is not a table; allowed: [ratification.rok], [ratification.us]")
+        return {}
+    out = {}
+    for side, table in raw.items():
+        if side not in schema.SIDES:
+            ck.add(f"ratification.{side}", "unknown side; allowed: us, rok")
+            continue
+        path = f"ratification.{side}"
+        out[side] = _check_with_array(ck, table, path, ratification.SETTINGS, "blocs",
+                                      ratification.BLOC)
+        if not ck.problems:
+            for key, message in ratification.problems(side, out[side]):
+                ck.add(key, message)
+    return out
+
+
 def _check_event(ck: _Checker, raw: Any, path: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         ck.add(path, "is not a table; allowed: a [[events]] table with a type")
@@ -293,14 +341,17 @@ def _cross_checks(ck: _Checker, r: dict[str, Any]) -> None:
                        "expire after talks_start; allowed: an integer >= 1")
             else:
                 tactic["deadline_months"] = expiry
-    rounds = r["rounds"]
-    if "months" in rounds:
-        idx = sorted({parse_month(m) - start for m in rounds["months"]})
-        if idx[0] < 0 or idx[-1] > horizon - start:
-            ck.add("rounds.months", "a round month lies outside talks_start..horizon; allowed: "
-                   f"{r['scenario']['talks_start']}..{r['scenario']['horizon']}")
-    else:
-        idx = list(range(0, horizon - start + 1, rounds["every_months"]))
+    counts = round_counts(r["rounds"], start, horizon)
+    idx = [m for m, c in enumerate(counts) if c]
+    key = next((k for k in ("dates", "months") if k in r["rounds"]), None)
+    if key is not None and any(not 0 <= m <= horizon - start
+                               for m in _round_months(r["rounds"], start, horizon)):
+        ck.add(f"rounds.{key}", "a round lies outside talks_start..horizon; allowed: "
+               f"{r['scenario']['talks_start']}..{r['scenario']['horizon']}")
+    if max(counts, default=0) > MAX_ROUNDS_PER_MONTH:
+        month_of = format_month(start + counts.index(max(counts)))
+        ck.add("rounds.dates", f"{max(counts)} rounds in {month_of}; allowed: at most "
+               f"{MAX_ROUNDS_PER_MONTH} in a month")
     ctx = {"round_months": set(idx), "sides": {side: r[side] for side in schema.SIDES}}
     for i, ev in enumerate(r["events"]):
         m = parse_month(ev["month"]) - start if "month" in ev else None
@@ -312,16 +363,35 @@ def _cross_checks(ck: _Checker, r: dict[str, Any]) -> None:
             ck.add(f"events.{i}.{key}", message)
 
 
+MAX_ROUNDS_PER_MONTH = 4  # draws.ROUND_STRIDE leaves room for this many in a month
+
+
+def _round_months(rounds: dict[str, Any], start: int, horizon: int) -> list[int]:
+    """The month index of each round (a month once per listed date)."""
+    if "dates" in rounds:
+        return [parse_date(d) - start for d in rounds["dates"]]
+    if "months" in rounds:
+        return sorted({parse_month(m) - start for m in rounds["months"]})
+    return list(range(0, horizon - start + 1, rounds["every_months"]))
+
+
+def round_counts(rounds: dict[str, Any], start: int, horizon: int) -> tuple[int, ...]:
+    """Rounds held in each month from talks start to the horizon: from listed dates
+    (several a month possible), listed months, or every k months."""
+    counts = [0] * (horizon - start + 1)
+    for m in _round_months(rounds, start, horizon):
+        if 0 <= m < len(counts):
+            counts[m] += 1
+    return tuple(counts)
+
+
 def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a nested dict (as read from TOML) into a ``Scenario``."""
     r = validate(raw, source)
     start = parse_month(r["scenario"]["talks_start"])
     horizon = parse_month(r["scenario"]["horizon"])
     rounds = r["rounds"]
-    if "months" in rounds:
-        round_months = tuple(sorted({parse_month(m) - start for m in rounds["months"]}))
-    else:
-        round_months = tuple(range(0, horizon - start + 1, rounds["every_months"]))
+    counts = round_counts(rounds, start, horizon)
 
     def side(name: str) -> Side:
         s = r[name]
@@ -338,12 +408,13 @@ def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
             acceptance=acceptance.pop("name"),
             acceptance_params=acceptance,
             principal=Principal.from_table(s["principal"]),
+            foresight=float(s["foresight"]),
         )
 
     def month(ev: dict[str, Any]) -> int | None:
         return parse_month(ev["month"]) - start if "month" in ev else None
 
-    events = tuple(KINDS[ev["type"]].from_table(i, ev, month(ev))
+    events = tuple(KINDS[ev["type"]].from_table(i, ev, month(ev), start)
                    for i, ev in enumerate(r["events"]))
     return Scenario(
         name=r["scenario"]["name"],
@@ -358,10 +429,14 @@ def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
         protocol=rounds["protocol"],
         first_mover=rounds["first_mover"],
         settlement=rounds["settlement"],
-        round_months=round_months,
+        round_months=tuple(m for m, c in enumerate(counts) if c),
+        round_counts=counts,
         us=side("us"),
         rok=side("rok"),
         events=events,
+        opinion=opinion.Opinion.from_table(r["opinion"]) if "opinion" in r else None,
+        ratification={side: ratification.Ratification.from_table(side, t)
+                      for side, t in r.get("ratification", {}).items()},
         resolved=r,
         source=source,
     )

@@ -9,6 +9,7 @@ flat keyword names the Mesa model accepts, and for the parameter tables in
 
 from __future__ import annotations
 
+from . import opinion, ratification
 from .events import EVENT_COMMON, EVENT_TYPES, EVENTS, SHOCK_TARGETS
 from .fields import REQUIRED, SIDES, Field
 from .fields import number as _num
@@ -45,6 +46,8 @@ ROUNDS = {
     "every_months": Field("integer", 1, 1, 120, unit="months", doc="a round every k months "
                           "from talks_start (ignored when months is given)"),
     "months": Field("months", None, doc="explicit round months (overrides every_months)"),
+    "dates": Field("dates", None, doc="round dates 'YYYY-MM-DD', up to 4 in a month, each a "
+                   "round (overrides months and every_months)"),
 }
 NEGOTIATOR = {
     "opening": _num(low=1.0, unit="KRW bn", doc="opening demand (first-year amount)"),
@@ -52,6 +55,9 @@ NEGOTIATOR = {
     "gap_cost": _num(1.0, 0.0, 1e4, "cost units / month", "cost this side bears per gap month"),
     "gap_sensitivity": _num(0.0, 0.0, 1e5, "KRW bn / cost unit",
                             "bottom-line move per unit of accumulated gap cost"),
+    "foresight": _num(0.0, 0.0, 1.0, "", "how much the negotiator anticipates a scheduled "
+                      "election: hurries before a worse counterpart or its own leader's exit, "
+                      "stalls for a friendlier one (0: not at all)"),
 }
 PRINCIPAL = {
     "label": Field("text", "leader", doc="who the principal is (shown in traces)"),
@@ -72,6 +78,8 @@ SECTIONS: dict[str, dict[str, Field]] = {
     **{f"{side}.principal": PRINCIPAL for side in SIDES},
     **{f"{side}.tactic": TACTIC for side in SIDES},
     **{f"{side}.acceptance": ACCEPTANCE for side in SIDES},
+    "opinion": opinion.SETTINGS,
+    **{f"ratification.{side}": ratification.SETTINGS for side in SIDES},
 }
 OPTIONAL_SECTIONS = {"new_agreement", "rounds", "us.principal", "rok.principal",
                      "us.acceptance", "rok.acceptance"}
@@ -93,7 +101,7 @@ def _fmt_allowed(spec: Field) -> str:
     if spec.kind in ("number", "integer"):
         return f"{spec.kind} in [{spec.low:g}, {spec.high:g}]"
     return {"month": "`YYYY-MM`", "months": "list of `YYYY-MM`", "text": "text",
-            "boolean": "`true` / `false`"}[spec.kind]
+            "boolean": "`true` / `false`", "dates": "list of `YYYY-MM-DD`"}[spec.kind]
 
 
 def reference_tables() -> str:
@@ -103,6 +111,9 @@ def reference_tables() -> str:
              ("new_agreement", NEW_AGREEMENT), ("rounds", ROUNDS),
              ("us / rok", NEGOTIATOR), ("us.principal / rok.principal", PRINCIPAL)]
     shown += [(f"events (type = \"{kind}\")", fields) for kind, fields in EVENTS.items()]
+    shown += [("opinion", opinion.SETTINGS), ("opinion.cohorts (array of tables)", opinion.COHORT),
+              ("ratification.rok / ratification.us", ratification.SETTINGS),
+              ("ratification.<side>.blocs (array of tables)", ratification.BLOC)]
     for title, fields in shown:
         lines = [f"#### [{title}]", "", "| key | allowed | default | unit | meaning |",
                  "|---|---|---|---|---|"]

@@ -156,6 +156,28 @@ class NegotiatorState:
             self.put("opp_history", rules.remember(self.take("opp_history", where),
                                                    opponent_offer), where)
 
+    def anticipate(self, offer: Any, outlook: tuple[Any, Any] | None, where: Any = ALL) -> Any:
+        """This round's offer adjusted for a transition it sees coming (``outlook``:
+        hurry and stall weights from ``events.Schedule.outlook``), by its foresight."""
+        if outlook is None:
+            return offer
+        foresight = self.take("foresight", where)
+        hurry, stall = outlook
+        return rules.anticipated_offer(offer, self.take("own_last", where),
+                                       self.current_bottom_line(), foresight * hurry,
+                                       foresight * stall)
+
+    def after_rejection(self, amount: Any, month: Any, where: Any = ALL) -> None:
+        """The legislature rejected ``amount``: the leader will not let it be agreed
+        again (its threshold moves there, and is known), and the negotiator restarts from
+        its last offer."""
+        p = self.principal
+        stricter = self.sign * np.fmax(self.sign * p.take("veto_threshold", where),
+                                       self.sign * amount)
+        p.put("veto_threshold", stricter, where)
+        p.put("threshold_known", True, where)
+        self.reanchor(self.take("own_last", where), month, where)
+
     def after_veto(self, month: Any, where: Any = ALL) -> None:
         """The leader vetoed: its threshold is now known, the demand restarts from it
         (or from the leader's reset demand)."""

@@ -28,7 +28,9 @@ from negotiation_sim.schema import SHOCK_TARGETS
 from negotiation_sim.tactics import ACCEPTANCE, OFFERING, Offering
 
 START = "2020-01"
-EXACT = ["agreed", "agreement_month", "gap_months", "censored", "rounds_held", "walkouts",
+EXACT = ["lead_months", "initialled_month", "ratified", "ratified_month", "rejections",
+         "us_leader_change_month", "rok_leader_change_month",
+         "agreed", "agreement_month", "gap_months", "censored", "rounds_held", "walkouts",
          "vetoes", "tentative_deals", "term_years"]
 AMOUNTS = ["amount_krw_bn", "amount_usd_m", "increase_pct"]
 # Upper ends for sampling parameters with very wide allowed ranges.
@@ -197,7 +199,66 @@ def random_batch(rng: np.random.Generator, runs: int) -> tuple[dict, pd.DataFram
     if rng.random() < 0.3:
         vary("agreement_in_force.amount_krw_bn", lambda: float(rng.uniform(800, 1100)))
         vary("new_agreement.term_years", lambda: int(rng.integers(1, 11)))
+    add_two_level_game(rng, raw, vary, n_months, round_idx)
     return raw, pd.DataFrame(columns, index=range(runs))
+
+
+def add_two_level_game(rng: np.random.Generator, raw: dict, vary, n_months: int,
+                       round_idx: list[int]) -> None:
+    """Elections, foresight, dated rounds, ratification and public opinion, each in some
+    structures (drawn after the rest, so the older part of a structure stays as it was)."""
+    if rng.random() < 0.5:
+        for _ in range(int(rng.integers(1, 3))):
+            side = str(rng.choice(["us", "rok"]))
+            at = int(rng.integers(0, n_months))
+            ev = {"type": "election", "side": side, "month": month(at),
+                  "inauguration": month(at + int(rng.integers(0, 5))),
+                  "probability": float(rng.uniform(0, 1)), "label": "challenger"}
+            if rng.random() < 0.7:
+                ev["bottom_line"], ev["demand"] = sample_leader_amounts(rng, side)
+            if rng.random() < 0.5:
+                ev["veto_threshold"] = sample_threshold(rng, side)
+            key = f"events.{len(raw['events'])}"
+            raw["events"].append(ev)
+            if rng.random() < 0.5:
+                vary(f"{key}.probability", lambda: float(rng.uniform(0, 1)))
+    for side in ("us", "rok"):
+        if rng.random() < 0.6:
+            raw[side]["foresight"] = float(rng.uniform(0, 1))
+            if rng.random() < 0.5:
+                vary(f"{side}.foresight", lambda: float(rng.uniform(0, 1)))
+    if rng.random() < 0.3:  # dated rounds, up to three in a month
+        rounds = raw["rounds"]
+        rounds.pop("every_months", None)
+        rounds.pop("months", None)
+        rounds["dates"] = [f"{month(int(i))}-{day:02d}" for i in round_idx
+                           for day in range(1, int(rng.integers(1, 4)) + 1)]
+    if rng.random() < 0.35:
+        sides = ["rok"] + (["us"] if rng.random() < 0.3 else [])
+        raw["ratification"] = {s: {"delay_months": int(rng.integers(0, 5)),
+                                   "majority": float(rng.uniform(0.3, 0.6)),
+                                   "blocs": blocs(rng)} for s in sides}
+    if rng.random() < 0.35:
+        n = int(rng.integers(1, 4))
+        shares = rng.dirichlet(np.ones(n)).tolist()
+        shares[-1] = 1.0 - sum(shares[:-1])
+        raw["opinion"] = {
+            "max_increase_pct": float(rng.uniform(0, 40)),
+            "demand_weight": float(rng.uniform(0, 1)), "walkout_weight": float(rng.uniform(0, 1)),
+            "furlough_weight": float(rng.uniform(0, 1)), "veto_weight": float(rng.uniform(0, 1)),
+            "cohorts": [{"name": f"c{i}", "share": max(sh, 0.0),
+                         "baseline": float(rng.uniform(0, 1)), "initial": float(rng.uniform(0, 1)),
+                         "persistence": float(rng.uniform(0, 1)),
+                         "response": float(rng.uniform(0, 2))} for i, sh in enumerate(shares)]}
+
+
+def blocs(rng: np.random.Generator) -> list[dict]:
+    n = int(rng.integers(1, 4))
+    seats = rng.dirichlet(np.ones(n)).tolist()
+    seats[-1] = 1.0 - sum(seats[:-1])
+    return [{"name": f"b{i}", "seats": max(share, 0.0), "support": float(rng.uniform(-2, 6)),
+             "increase_sensitivity": float(rng.uniform(0, 0.5)),
+             "opinion_sensitivity": float(rng.uniform(0, 5))} for i, share in enumerate(seats)]
 
 
 # --- the tests ------------------------------------------------------------------
@@ -234,6 +295,14 @@ def test_fast_engine_matches_mesa_on_random_parameter_sets():
     assert (every.vetoes > 0).sum() > 30 and (every.walkouts > 0).sum() > 100
     assert (every.tentative_deals > every.agreed).sum() > 30
     assert (every.gap_months > 0).sum() > 200 and every.agreement_month.nunique() > 20
+    # ... and of the two-level game: votes lost, deals awaiting a vote at the horizon,
+    # ratification months after the initialled ones, leaders elected, early deals.
+    assert (every.rejections > 0).sum() > 20
+    assert (every.initialled_month.notna() & ~every.ratified).sum() > 20
+    assert (every.ratified_month > every.agreement_month).sum() > 20
+    assert every.us_leader_change_month.notna().sum() > 50
+    assert every.rok_leader_change_month.notna().sum() > 50
+    assert (every.lead_months > 0).sum() > 100
 
 
 @pytest.mark.parametrize("config", ["sma11", "sma10", "sma9", "teaching"])

@@ -243,7 +243,7 @@ def test_records_round_trip_through_the_trace_cell():
 
 
 def test_each_event_kind_declares_its_keys_in_one_place():
-    assert set(events.KINDS) == {"walkout", "furlough", "leader_change", "shock"}
+    assert set(events.KINDS) == {"walkout", "furlough", "leader_change", "election", "shock"}
     assert events.EVENTS["furlough"]["gap_cost_factor"].default == 2.0
     assert tuple(events.KINDS) == events.EVENT_TYPES
 

@@ -35,10 +35,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import draws, rules
+from .. import draws, ratification, rules
 from ..calendar import format_month
 from ..events import LeaderChange, Record, Schedule
-from ..outcome import OUTCOME_FIELDS
+from ..outcome import MONTH_FIELDS, OUTCOME_FIELDS
 from ..scenario import Scenario, Side
 from ..schema import EVENTS, SECTIONS, SIDES
 from ..state import ALL, ArrayStore, NegotiatorState, PrincipalState, is_positions
@@ -214,6 +214,13 @@ class _Outcomes:
             "vetoes": np.zeros(n, dtype=np.int64),
             "tentative_deals": np.zeros(n, dtype=np.int64),
             "term_years": np.zeros(n, dtype=np.int64),
+            "lead_months": np.zeros(n, dtype=np.int64),
+            "initialled_month": np.full(n, -1, dtype=np.int32),
+            "ratified": np.zeros(n, dtype=bool),
+            "ratified_month": np.full(n, -1, dtype=np.int32),
+            "rejections": np.zeros(n, dtype=np.int64),
+            "us_leader_change_month": np.full(n, -1, dtype=np.int32),
+            "rok_leader_change_month": np.full(n, -1, dtype=np.int32),
         }
         assert tuple(self.columns) == OUTCOME_FIELDS
 
@@ -222,7 +229,8 @@ class _Outcomes:
 
     def table(self) -> pd.DataFrame:
         columns = dict(self.columns)
-        columns["agreement_month"] = _month_text(columns["agreement_month"], columns["agreed"])
+        for name in MONTH_FIELDS:  # month numbers, -1 where it did not happen
+            columns[name] = _month_text(columns[name], columns[name] >= 0)
         return pd.DataFrame(columns, columns=list(OUTCOME_FIELDS), copy=False)
 
 
@@ -269,6 +277,17 @@ def _pick(value: Any, where: Any) -> Any:
     return value[where] if isinstance(value, np.ndarray) and is_positions(where) else value
 
 
+def _mask(where: Any, n: int) -> Any:
+    """``where`` (ALL, a mask or positions) as a boolean mask over ``n`` runs."""
+    if where is ALL:
+        return True
+    if is_positions(where):
+        mask = np.zeros(n, dtype=bool)
+        mask[where] = True
+        return mask
+    return where
+
+
 def _owned(value: Any) -> Any:
     """A per-run column as this chunk's own float array; a shared scalar as it is."""
     return value.astype(np.float64) if isinstance(value, np.ndarray) else value
@@ -310,6 +329,8 @@ class _Negotiators(ArrayStore, NegotiatorState):
         self.spec = spec
         self.principal = principal
         self.floor = floor
+        self.foresight = _owned(param(f"{side}.foresight", spec.foresight))
+        self.foresees = bool(np.any(self.foresight > 0))
         self.mandate = _full(n, param(f"{side}.bottom_line", spec.bottom_line))
         self.gap_cost = _full(n, param(f"{side}.gap_cost", spec.gap_cost))
         self.gap_sensitivity = _full(n, param(f"{side}.gap_sensitivity", spec.gap_sensitivity))
@@ -360,13 +381,27 @@ class _Talks:
             for s in SIDES}
         for negotiator in self.negotiators.values():
             negotiator.build(self._param)
-        self.round_months = frozenset(sc.round_months)
         self.schedule = Schedule.of(sc.events)
         self.shock_fired = {e.index: np.zeros(n, dtype=bool) for e in self.schedule.shocks
                             if e.random}
+        self.election_won: dict[int, np.ndarray] = {}
+        self.rounds_held = np.zeros(n, dtype=np.int64)
+        self.pending = np.zeros(n, dtype=bool)  # an approved deal awaits ratification
+        self.pending_amount = np.full(n, np.nan)
+        self.vote_month = np.full(n, -1, dtype=np.int64)
+        self.rejections = np.zeros(n, dtype=np.int64)
+        self.leader_change = {s: np.full(n, -1, dtype=np.int64) for s in SIDES}
+        self.in_force = _owned(in_force)
+        self.opinion = sc.opinion
+        if sc.opinion:
+            self.attitudes = {i: np.full(n, c.initial) for i, c in enumerate(sc.opinion.cohorts)}
+            self.opposition = _full(n, rules.opinion(sc.opinion.weights, [
+                c.initial for c in sc.opinion.cohorts]))
         self.position = np.arange(n)  # chunk position of each run still in the arrays
-        # By chunk position (never compacted): the deal's month (else the last) and amount.
-        self.deals = SimpleNamespace(month=np.full(n, sc.n_months - 1), amount=np.full(n, np.nan))
+        # By chunk position (never compacted): the agreed deal's initialled month (else the
+        # last month), its amount, the last approved deal's month, the ratification month.
+        self.deals = SimpleNamespace(month=np.full(n, sc.n_months - 1), amount=np.full(n, np.nan),
+                                     initialled=np.full(n, -1), ratified=np.full(n, -1))
 
     def _param(self, key: str, default: Any) -> Any:
         return self.per_run.get(key, default)
@@ -386,20 +421,38 @@ class _Talks:
     def record(self, record: Record) -> None:
         """The array engine keeps outcomes only, no per-month records."""
 
+    def took_office(self, side: str, month: int, where: Any) -> None:
+        first = self.leader_change[side]  # runs that have agreed are over: not counted
+        self.leader_change[side] = np.where((first < 0) & self.alive & _mask(where, len(first)),
+                                            month, first)
+
     # --- one month, in the Mesa model's order ---------------------------------------
 
     def run(self) -> None:
         sc = self.sc
         for m in range(sc.n_months):
-            held = m in self.round_months
-            self._draw_events(m, held)
-            self.schedule.start_month(self, m, sc.expiry, self.shock_fired,
+            rounds = sc.round_counts[m]
+            self._draw_events(m, rounds > 0)
+            self.schedule.start_month(self, m, sc.expiry, self.shock_fired, self.election_won,
                                       self.event_u.get)
-            if held:
-                self._round(m)
+            rok = self.negotiators["rok"]
+            if self.opinion:
+                rok.put("floor", rules.win_set_limit(self.in_force, self.opinion.max_increase_pct,
+                                                     self.opposition, rok.anchor_demand))
+            self.month_us_offer = np.full(len(self.alive), np.nan)
+            self.us_walked = np.zeros(len(self.alive), dtype=bool)
+            self.us_vetoed = np.zeros(len(self.alive), dtype=bool)
+            self.voted = False  # runs whose legislature votes this month hold no round
+            if self.pending.any():
+                self._vote(m)
+            for r in range(rounds):
+                if not self._round(m, r):
+                    break
             if rules.in_gap(m, sc.expiry):  # a gap month for the runs still talking
                 for negotiator in self.negotiators.values():
                     negotiator.bear_gap_month()
+            if self.opinion:
+                self._public(m)
             alive = np.count_nonzero(self.alive)
             if alive == 0:
                 break
@@ -409,72 +462,101 @@ class _Talks:
 
     def _draw_events(self, m: int, held: bool) -> None:
         """This month's uniforms of the random events that may read one, in one go."""
-        due = self.schedule.drawn(held)
+        due = self.schedule.drawn(m, held)
         self.event_u: dict[int, np.ndarray] = {}
         if due:
             u = draws.uniform_at(self.key, m, [draws.STREAM_EVENTS + i for i in due])
             self.event_u = {i: u[:, j] for j, i in enumerate(due)}
 
-    def _walked(self, m: int) -> np.ndarray | bool:
-        """Runs in which a side walks out of this round (True: all of them)."""
+    def _walked(self, m: int, r: int) -> tuple[np.ndarray | bool, np.ndarray | bool]:
+        """Runs in which a side walks out of round ``r`` (True: all), and in which the
+        US does."""
         walked: np.ndarray | bool = False
-        for ev in self.schedule.walkouts:
-            out = ev.walks_out(self, m, self.event_u.get(ev.index))
+        by_us: np.ndarray | bool = False
+        randoms = [e.index for e in self.schedule.walkouts if e.random]
+        u = self.event_u
+        if r and randoms:  # a month's later rounds read their own streams
+            cells = draws.uniform_at(self.key, m, [draws.stream(draws.STREAM_EVENTS + i, r)
+                                                   for i in randoms])
+            u = {i: cells[:, j] for j, i in enumerate(randoms)}
+        for ev in self.schedule.walkouts:  # the first walk-out of a run is the one counted
+            out = ev.walks_out(self, m, u.get(ev.index))
+            first = ~walked if isinstance(walked, np.ndarray) else True
             if out is True:
-                return True
+                return True, by_us | first if ev.side == "us" else by_us
             if isinstance(out, np.ndarray):
+                if ev.side == "us":
+                    by_us = by_us | (out & first)
                 walked = walked | out
-        return walked
+        return walked, by_us
 
-    def _round(self, m: int) -> None:
-        walked = self._walked(m)
+    def _round(self, m: int, r: int) -> bool:
+        """Round ``r`` of month ``m`` for the runs still talking; False when none is."""
+        talking = self.alive & ~self.pending
+        if self.voted is not False:
+            talking &= ~self.voted
+        if not talking.any():
+            return False
+        self.rounds_held += talking
+        walked, by_us = self._walked(m, r)
+        self.us_walked |= by_us & talking
         if walked is True:
-            self.walkouts += self.alive
-            return
-        talked = None if walked is False else ~walked  # runs whose round took place
-        if talked is not None:
-            self.walkouts += walked & self.alive
+            self.walkouts += talking
+            return True
+        talked = talking if walked is False else talking & ~walked  # rounds that took place
+        self.walkouts += walked & talking
         us, rok = self.negotiators["us"], self.negotiators["rok"]
         views = {}
         offers = {}
         n = len(self.alive)
         for s, negotiator in self.negotiators.items():
-            u = (draws.uniform_at(self.key, m, draws.STREAM_TACTIC[s]) if negotiator.stochastic
-                 else 0.0)
+            u = (draws.uniform_at(self.key, m, draws.stream(draws.STREAM_TACTIC[s], r))
+                 if negotiator.stochastic else 0.0)
             views[s] = negotiator.view(m, u)
-            offers[s] = _per_run(negotiator.tactic.offer(views[s]), n)
+            offer = negotiator.tactic.offer(views[s])
+            if negotiator.foresees:
+                offer = negotiator.anticipate(offer, self.schedule.outlook(
+                    self, s, m, self.election_won))
+            offers[s] = _per_run(offer, n)
         x_us, x_rok = offers["us"], offers["rok"]
         us_accepts = us.acceptance.accepts(views["us"], x_rok, x_us)
         rok_accepts = rok.acceptance.accepts(views["rok"], x_us, x_rok)
         if self.sc.protocol == "alternating":
             deal, amount = rules.alternating(self.us_proposes, x_us, x_rok, us_accepts,
                                              rok_accepts)
-            self.us_proposes = rules.next_proposer(self.us_proposes,
-                                                   True if talked is None else talked)
+            self.us_proposes = rules.next_proposer(self.us_proposes, talked)
         else:
             deal, amount = rules.simultaneous(self.sc.settlement, x_us, x_rok, us_accepts,
                                               rok_accepts)
-        deal = _per_run(deal, n) & self.alive
-        if talked is not None:
-            deal &= talked
-        where = ALL if talked is None else talked
+        deal = _per_run(deal, n) & talked
+        where = ALL if talked.all() else talked
         us.observe(x_us, x_rok, where)
         rok.observe(x_rok, x_us, where)
+        self.month_us_offer = np.where(talked, x_us, self.month_us_offer)
         idx = np.flatnonzero(deal)
         if idx.size:
-            self._initialled(m, idx, _per_run(amount, n)[idx])
+            self._initialled(m, r, idx, _per_run(amount, n)[idx])
+        return True
 
-    def _initialled(self, m: int, idx: np.ndarray, amount: np.ndarray) -> None:
-        """Leaders review the deals initialled in runs ``idx``; vetoes re-anchor."""
+    def _initialled(self, m: int, r: int, idx: np.ndarray, amount: np.ndarray) -> None:
+        """Leaders review the deals initialled in runs ``idx``; vetoes re-anchor. Approved
+        deals are agreed, or await their legislature's vote."""
         self.tentative_deals[idx] += 1
-        u = draws.uniform_at(self.key[idx], m, [draws.STREAM_VETO[s] for s in SIDES])
+        u = draws.uniform_at(self.key[idx], m,
+                             [draws.stream(draws.STREAM_VETO[s], r) for s in SIDES])
         veto = {s: self.principals[s].vetoes(amount, u[:, j], idx)
                 for j, s in enumerate(SIDES)}
         agreed = ~(veto["us"] | veto["rok"])
         done = idx[agreed]
-        self.deals.month[self.position[done]] = m
-        self.deals.amount[self.position[done]] = amount[agreed]
-        self.alive[done] = False
+        self.deals.initialled[self.position[done]] = m
+        delay = ratification.delay(self.sc.ratification)
+        if delay is None:
+            self._in_force(done, m, amount[agreed], m)
+        else:
+            self.pending[done] = True
+            self.pending_amount[done] = amount[agreed]
+            self.vote_month[done] = m + delay
+        self.us_vetoed[idx[veto["us"]]] = True
         for s, negotiator in self.negotiators.items():
             v = idx[veto[s]]
             if v.size == 0:
@@ -482,30 +564,90 @@ class _Talks:
             self.vetoes[v] += 1
             negotiator.after_veto(m, v)
 
+    def _vote(self, m: int) -> None:
+        """The legislatures vote on the deals whose vote falls in month ``m``."""
+        voting = self.pending & (self.vote_month == m)
+        idx = np.flatnonzero(voting)
+        if idx.size == 0:
+            return
+        self.voted = voting
+        amount = self.pending_amount[idx]
+        increase = rules.increase_pct(amount, _pick(self.in_force, idx))
+        rejected = {}
+        for side, rat in self.sc.ratification.items():
+            opposition = (_pick(self.opposition, idx) if self.opinion and side == "rok"
+                          else 0.0)
+            u = draws.uniform_at(self.key[idx], m, ratification.streams(rat))
+            rejected[side] = ~ratification.passes(rat, increase, opposition,
+                                                  [u[:, j] for j in range(u.shape[1])])
+        self.pending[idx] = False
+        lost = np.zeros(idx.size, dtype=bool)
+        for mask in rejected.values():
+            lost |= mask
+        ok = idx[~lost]
+        self._in_force(ok, self.deals.initialled[self.position[ok]], amount[~lost], m)
+        self.rejections[idx[lost]] += 1
+        for side, mask in rejected.items():
+            if mask.any():
+                self.negotiators[side].after_rejection(amount[mask], m, idx[mask])
+
+    def _in_force(self, idx: np.ndarray, initialled: Any, amount: np.ndarray, m: int) -> None:
+        """Deals in force in runs ``idx`` (initialled in ``initialled``, in force in ``m``)."""
+        self.deals.month[self.position[idx]] = initialled
+        self.deals.amount[self.position[idx]] = amount
+        self.deals.ratified[self.position[idx]] = m
+        self.alive[idx] = False
+
+    def _public(self, m: int) -> None:
+        """The month's stimulus moves every cohort; the public's opposition follows."""
+        op, sc = self.opinion, self.sc
+        furlough: Any = False
+        for ev in self.schedule.furloughs:
+            if ev.side == "rok":
+                furlough = furlough | ev.starts(self, m, sc.expiry)
+        stimulus = op.stimulus(self.month_us_offer, self.in_force, self.us_walked, furlough,
+                               self.us_vetoed)
+        for i, c in enumerate(op.cohorts):
+            self.attitudes[i] = rules.attitude_after(self.attitudes[i], c.baseline,
+                                                     c.persistence, c.response, stimulus)
+        self.opposition = rules.opinion(op.weights, [self.attitudes[i]
+                                                     for i in range(len(op.cohorts))])
+
     # --- bookkeeping ----------------------------------------------------------------
 
     def _retire(self, idx: np.ndarray) -> None:
         """Write the outcome rows of runs ``idx`` (agreed, or censored at the horizon)."""
         sc, out, rows = self.sc, self.out, self.rows[idx]
-        end = self.deals.month[self.position[idx]]
-        amount = self.deals.amount[self.position[idx]]
+        pos = self.position[idx]
+        end = self.deals.month[pos]
+        amount = self.deals.amount[pos]
         agreed = ~self.alive[idx]
-        held = np.zeros(sc.n_months, dtype=np.int64)
-        held[list(sc.round_months)] = 1
         krw = self.param("scenario.krw_per_usd", sc.krw_per_usd, idx)
         in_force = self.param("agreement_in_force.amount_krw_bn", sc.amount_in_force, idx)
+        last = sc.n_months - 1
         out["agreed"][rows] = agreed
         out["agreement_month"][rows] = np.where(agreed, sc.talks_start + end, -1)
         out["amount_krw_bn"][rows] = amount
         out["amount_usd_m"][rows] = rules.usd_m(amount, krw)
         out["increase_pct"][rows] = rules.increase_pct(amount, in_force)
-        out["gap_months"][rows] = rules.gap_months(agreed, end, sc.expiry, sc.n_months - 1)
+        out["gap_months"][rows] = rules.gap_months(agreed, end, sc.expiry, last)
         out["censored"][rows] = ~agreed
-        out["rounds_held"][rows] = np.cumsum(held)[end]
+        out["rounds_held"][rows] = self.rounds_held[idx]
         out["walkouts"][rows] = self.walkouts[idx]
         out["vetoes"][rows] = self.vetoes[idx]
         out["tentative_deals"][rows] = self.tentative_deals[idx]
         out["term_years"][rows] = self.param("new_agreement.term_years", sc.term_years, idx)
+        out["lead_months"][rows] = rules.lead_months(agreed, end, sc.expiry, last)
+        initialled = self.deals.initialled[pos]
+        out["initialled_month"][rows] = np.where(initialled >= 0, sc.talks_start + initialled, -1)
+        out["ratified"][rows] = agreed
+        out["ratified_month"][rows] = np.where(agreed, sc.talks_start + self.deals.ratified[pos],
+                                               -1)
+        out["rejections"][rows] = self.rejections[idx]
+        for s in SIDES:
+            first = self.leader_change[s][idx]
+            out[f"{s}_leader_change_month"][rows] = np.where(first >= 0, sc.talks_start + first,
+                                                             -1)
 
     def _compact(self) -> None:
         """Drop the runs that have agreed from every per-run array."""
