@@ -49,3 +49,10 @@ def test_readme_run_sessions_print_what_the_readme_shows(capsys, monkeypatch):
     for command, shown in sessions:
         assert main(command.split()) == 0
         assert capsys.readouterr().out.strip() == shown.strip(), command
+
+
+def test_batch_columns_reference_is_generated():
+    from negotiation_sim.experiments import columns
+
+    text = (ROOT / "docs" / "batches.md").read_text()
+    assert _block(text, "columns.reference_tables()") == columns.reference_tables()

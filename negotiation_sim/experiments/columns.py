@@ -46,11 +46,11 @@ PRINTED: dict[str, str] = {
     "agreed %": "share of valid runs that agreed by the horizon",
     "before expiry %": "share that agreed before the agreement in force expired (no gap)",
     "gap %": "share with at least one gap month",
-    "gap months p50 [p10-p90]": "median gap months and the 10th-90th percentile range",
-    "lead months p50 [p10-p90]": "months between agreement and expiry (agreed runs; + = "
+    "gap months p50 [p10, p90]": "median gap months and the 10th and 90th percentiles",
+    "lead months p50 [p10, p90]": "months between agreement and expiry (agreed runs; + = "
                                  "early, - = late)",
     "censored": "runs with no agreement by the horizon",
-    "amount bn won p50 [p10-p90]": "first-year amount agreed, median and 10th-90th percentile",
+    "amount bn won p50 [p10, p90]": "first-year amount agreed, median, 10th and 90th percentiles",
     "increase % p50": "median increase over the agreement in force",
 }
 
@@ -88,3 +88,14 @@ def help_text() -> str:
     lines += ["", "gap month: a month after the agreement in force expired with no new one;",
               "lead months: expiry month minus agreement month; pXX: XXth percentile."]
     return "\n".join(lines)
+
+
+def reference_tables() -> str:
+    """The column definitions as the Markdown tables of docs/batches.md."""
+    lines = ["| printed column | what it shows |", "|---|---|"]
+    lines += [f"| `{name}` | {text} |" for name, text in PRINTED.items()]
+    lines += ["", "| summary.csv column | what it holds |", "|---|---|"]
+    lines += [f"| `{name}` | {text} |" for name, text in COLUMNS.items()]
+    lines += ["", "| `--metric` | figure label |", "|---|---|"]
+    lines += [f"| `{name}` | {text} |" for name, text in PLOT_METRICS.items()]
+    return "\n".join(lines) + "\n"

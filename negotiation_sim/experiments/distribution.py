@@ -53,14 +53,9 @@ def expiry_month(scenario: Scenario) -> str:
 
 def month_numbers(labels: pd.Series | np.ndarray) -> np.ndarray:
     """'YYYY-MM' labels -> month numbers (float, NaN where missing)."""
-    text = pd.Series(labels, dtype=object)
-    valid = text.notna().to_numpy()
-    out = np.full(len(text), np.nan)
-    if valid.any():
-        parts = text[valid].astype(str)
-        out[valid] = (parts.str.slice(0, 4).astype(int) * 12
-                      + parts.str.slice(5, 7).astype(int) - 1).to_numpy(dtype=float)
-    return out
+    codes, uniques = pd.factorize(pd.Series(labels, dtype=object))  # few distinct months
+    numbers = np.array([parse_month(str(u)) for u in uniques] + [np.nan], dtype=float)
+    return numbers[codes]  # code -1 (missing) picks the trailing NaN
 
 
 def lead_months(agreement_month: pd.Series | np.ndarray,

@@ -35,10 +35,10 @@ from ..errors import UsageError
 from ..outcome import OUTCOME_FIELDS
 from ..parameters import Parameter
 from .chunks import ID_COLUMNS, ChunkPlan, outcome_types
+from .columns import FIGURES  # what summarize --plot writes
 
 RUNS, TRACES, MANIFEST, SUMMARY, PARTS = ("runs.parquet", "traces.parquet", "manifest.json",
                                          "summary.csv", "parts")
-FIGURES = ("agreement_heatmap.png", "gap_histogram.png", "gap_heatmap.png")
 OWN_FILES = (RUNS, TRACES, MANIFEST, SUMMARY, *FIGURES)
 IDENTITY = "sweep.json"
 MAX_FAILURES_LISTED = 100
