@@ -85,7 +85,7 @@ def _replicated(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     outcomes = dist.replicate(scenario, n, seed=args.seed, engine=engine)
     summary = dist.distribution(outcomes, dist.expiry_month(scenario))
     if folder is not None:
-        folder.write_parquet("runs.parquet", outcomes)
+        folder.write_parquet("runs.parquet", dist.runs_table(outcomes))
         folder.write_json("distribution.json", summary)
         folder.write_manifest(
             "run", command_line=_command_line(args), config=str(args.config),

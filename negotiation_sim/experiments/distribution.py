@@ -46,6 +46,16 @@ def replicate(scenario: Scenario, replications: int, seed: int = 0,
     return table
 
 
+def runs_table(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """``replicate`` output in a sweep's runs layout (run_id, point 0, replication, seed,
+    outcome fields, error), which ``summarize`` and the figures read."""
+    table = outcomes.copy()
+    table.insert(0, "point", 0)
+    table.insert(0, "run_id", np.arange(len(table)))
+    table["error"] = pd.Series([None] * len(table), dtype=object)
+    return table
+
+
 def expiry_month(scenario: Scenario) -> str:
     """The last month the agreement in force covers, 'YYYY-MM'."""
     return scenario.month_label(scenario.expiry)
