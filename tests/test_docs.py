@@ -52,7 +52,7 @@ def test_readme_run_sessions_print_what_the_readme_shows(capsys, monkeypatch):
 
 
 def test_batch_columns_reference_is_generated():
-    from negotiation_sim.experiments import columns
+    from negotiation_sim import columns
 
     text = (ROOT / "docs" / "batches.md").read_text()
     assert _block(text, "columns.reference_tables()") == columns.reference_tables()

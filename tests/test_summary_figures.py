@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from negotiation_sim.cli import build_parser, main
+from negotiation_sim.columns import COLUMNS, PRINTED, help_text
 from negotiation_sim.experiments import run_sweep
-from negotiation_sim.experiments.columns import COLUMNS, PRINTED, help_text
 from negotiation_sim.experiments.summary import STATS, format_summary, levels, summarize
 
 from .conftest import CONFIGS

@@ -9,7 +9,7 @@ from . import positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..experiments.columns import DEFAULT_HEATMAPS, PLOT_METRICS, help_text
+    from ..columns import DEFAULT_HEATMAPS, PLOT_METRICS, help_text
 
     p = sub.add_parser(
         "summarize", help="summarize a sweep's results folder (tables, --plot figures)",
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..experiments.columns import (
+    from ..columns import (
         CURVES_FIGURE,
         DEFAULT_HEATMAPS,
         HISTOGRAM_FIGURE,

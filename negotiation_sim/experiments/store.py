@@ -31,11 +31,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import storage
+from ..columns import FIGURES  # what summarize --plot writes
 from ..errors import UsageError
 from ..outcome import OUTCOME_FIELDS
 from ..parameters import Parameter
 from .chunks import ID_COLUMNS, ChunkPlan, outcome_types
-from .columns import FIGURES  # what summarize --plot writes
 
 RUNS, TRACES, MANIFEST, SUMMARY, PARTS = ("runs.parquet", "traces.parquet", "manifest.json",
                                          "summary.csv", "parts")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..experiments.columns import PLOT_METRICS
+from ..columns import PLOT_METRICS
 from ..formatting import human
 from .style import ACCENT, CMAP, GAP_COLOR, NEUTRAL, US_COLOR, new_figure, save
 
