@@ -278,12 +278,21 @@ def read_run(folder: str | Path) -> RunRecord:
     return RunRecord(folder, outcome, trace, meta)
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """A results folder's ``manifest.json`` (any command's), or a one-line ``UsageError``."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise UsageError(f"{folder}: no {MANIFEST}; allowed: a folder written by run --out, "
+                         "sweep, tune or sensitivity")
+    return _read_json(path, "run --out, sweep, tune or sensitivity")
+
+
+def _read_json(path: Path, source: str = _RUN_SOURCE) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path}: cannot read as JSON ({exc}); allowed: a file written by "
-                         f"{_RUN_SOURCE}") from None
+                         f"{source}") from None
     if not isinstance(data, dict):
-        raise UsageError(f"{path}: not a JSON object; allowed: a file written by {_RUN_SOURCE}")
+        raise UsageError(f"{path}: not a JSON object; allowed: a file written by {source}")
     return data

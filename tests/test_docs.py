@@ -49,3 +49,24 @@ def test_readme_run_sessions_print_what_the_readme_shows(capsys, monkeypatch):
     for command, shown in sessions:
         assert main(command.split()) == 0
         assert capsys.readouterr().out.strip() == shown.strip(), command
+
+
+def test_batch_columns_reference_is_generated():
+    from negotiation_sim import columns
+
+    text = (ROOT / "docs" / "batches.md").read_text()
+    assert _block(text, "columns.reference_tables()") == columns.reference_tables()
+
+
+def test_readme_compare_session_prints_what_the_readme_shows(capsys, monkeypatch):
+    """The what-if example is real output: the same command prints the same table."""
+    from negotiation_sim.cli import main
+
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text()
+    sessions = re.findall(r"^\$ negotiation-sim (compare [^\n]*)\n(.*?)\n```", readme,
+                          re.M | re.S)
+    assert sessions
+    for command, shown in sessions:
+        assert main(command.split()) == 0
+        assert capsys.readouterr().out.rstrip("\n") == shown, command

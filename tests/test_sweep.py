@@ -242,7 +242,7 @@ def test_progress_lines_when_not_a_terminal(reference, tmp_path, capsys):
     assert main(["sweep", str(config), "--out", str(tmp_path / "p"), "--workers", "1"]) == 0
     captured = capsys.readouterr()
     assert "small: 90/90 runs (100%)" in captured.err and "runs/s" in captured.err
-    assert "wrote" in captured.out and "agree%" in captured.out
+    assert "wrote" in captured.out and "before expiry %" in captured.out
 
 
 def test_summarize_plots_and_groups(reference, capsys):
@@ -250,7 +250,8 @@ def test_summarize_plots_and_groups(reference, capsys):
     assert main(["summarize", str(out), "--by", "us.opening", "us.tactic.beta", "--plot"]) == 0
     text = capsys.readouterr().out
     assert "us.opening x us.tactic.beta" in text
-    for name in ("agreement_heatmap.png", "gap_heatmap.png", "gap_histogram.png"):
+    for name in ("heatmap_agreed_before_expiry.png", "heatmap_gap_median.png",
+                 "gap_histogram.png"):
         data = (out / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, name
 

@@ -22,6 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="write trace.csv, trace.parquet, "
                    "outcome.json and manifest.json to DIR")
     p.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
+    p.add_argument("--replications", metavar="N", help="run N times (replication i with seed "
+                   "draws.run_seeds(SEED, [i]), as a sweep would) and report the outcome "
+                   "distribution: shares agreed, before expiry, in a gap; p10/p50/p90 of "
+                   "agreement month, gap and lead months, amount and increase")
+    p.add_argument("--engine", metavar="NAME", help="with --replications: fast (default) or "
+                   "mesa")
     p.set_defaults(func=main)
 
 
@@ -35,6 +41,8 @@ def main(args: argparse.Namespace) -> int:
 
         raise UsageError(f"--seed {args.seed}: allowed: an integer >= 0")
     overrides = overrides_from(args.set)
+    if args.replications is not None or args.engine is not None:
+        return _replicated(args, overrides)
     scenario = load_scenario(args.config, overrides)
     folder = storage.ResultsFolder.create(args.out) if args.out else None
     result = run(scenario, seed=args.seed)
@@ -58,10 +66,49 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replicated(args: argparse.Namespace, overrides: dict[str, object]) -> int:
+    """``run --replications N``: the outcome distribution over N seeds."""
+    from .. import storage
+    from ..engine import resolve_engine
+    from ..errors import UsageError
+    from ..experiments import distribution as dist
+    from ..scenario import load_scenario
+    from . import positive_int
+
+    if args.replications is None:
+        raise UsageError("--engine: needs --replications N (one run always uses Mesa)")
+    n = positive_int(args.replications, "--replications", None)
+    assert n is not None
+    engine = resolve_engine(args.engine)
+    scenario = load_scenario(args.config, overrides)
+    folder = storage.ResultsFolder.create(args.out) if args.out else None
+    outcomes = dist.replicate(scenario, n, seed=args.seed, engine=engine)
+    summary = dist.distribution(outcomes, dist.expiry_month(scenario))
+    if folder is not None:
+        folder.write_parquet("runs.parquet", dist.runs_table(outcomes))
+        folder.write_json("distribution.json", summary)
+        folder.write_manifest(
+            "run", command_line=_command_line(args), config=str(args.config),
+            resolved_config=scenario.resolved, overrides=overrides, engine=engine,
+            replications=n, seeds={"base_seed": args.seed, "scheme": dist.SEED_SCHEME,
+                                   "column": "runs.parquet:seed"})
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    print(f"{scenario.name}: {scenario.description}")
+    print(f"{n:,} runs (seeds draws.run_seeds({args.seed}, [0..{n - 1}])), engine {engine}\n")
+    print(dist.format_distribution(summary))
+    if folder is not None:
+        print(f"\nwrote {folder.path}/runs.parquet, distribution.json, manifest.json")
+    return 0
+
+
 def _command_line(args: argparse.Namespace) -> str:
     sets = [f"--set {item}" for item in args.set or []]
+    extra = [] if args.replications is None else [f"--replications {args.replications}"]
+    extra += [] if args.engine is None else [f"--engine {args.engine}"]
     return " ".join(["negotiation-sim run", str(args.config), f"--seed {args.seed}", *sets,
-                     f"--out {args.out}"])
+                     *extra, f"--out {args.out}"])
 
 
 def _outcome_table(o: dict, rate: float) -> pd.Series:

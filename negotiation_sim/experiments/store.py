@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import storage
+from ..columns import FIGURES  # what summarize --plot writes
 from ..errors import UsageError
 from ..outcome import OUTCOME_FIELDS
 from ..parameters import Parameter
@@ -38,7 +39,6 @@ from .chunks import ID_COLUMNS, ChunkPlan, outcome_types
 
 RUNS, TRACES, MANIFEST, SUMMARY, PARTS = ("runs.parquet", "traces.parquet", "manifest.json",
                                          "summary.csv", "parts")
-FIGURES = ("agreement_heatmap.png", "gap_histogram.png", "gap_heatmap.png")
 OWN_FILES = (RUNS, TRACES, MANIFEST, SUMMARY, *FIGURES)
 IDENTITY = "sweep.json"
 MAX_FAILURES_LISTED = 100

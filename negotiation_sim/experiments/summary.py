@@ -2,15 +2,13 @@
 
 ``summarize(runs)`` takes a runs table or a sweep folder and returns one row for all
 runs, then one row per value of each swept parameter (or per combination of the
-``by`` parameters). Parameters with many distinct values (random, Latin hypercube and
-Sobol' designs) are cut into quantile bins. Failed runs are counted, never averaged.
+``by`` parameters). A parameter with more than ``MAX_LEVELS`` distinct values (random,
+Latin hypercube and Sobol' designs) is cut into quantile bins, each labelled by the
+median of its values. Failed runs are counted, never averaged.
 
-Columns: ``runs``, ``failed``; ``agreement_rate`` (share of valid runs ending in an
-agreement); ``gap_share`` (share with at least one gap month: talks outlasted the
-agreement in force); ``gap_mean``, ``gap_median``, ``gap_p90`` (gap months, censored
-runs counted up to the horizon) and ``censored`` (runs with no agreement by the
-horizon); ``amount_*`` and ``increase_*`` (first-year amount, KRW bn, and its increase
-over the agreement in force, %, among agreements: mean, 10th, 50th, 90th percentile).
+Every column is defined in ``columns.COLUMNS`` (shown by ``summarize --help`` and in
+docs/batches.md). Lead months need the month the agreement in force expires: read from
+a swept ``agreement_in_force.expires``, else the folder's manifest, else ``expiry=``.
 """
 
 from __future__ import annotations
@@ -29,11 +27,14 @@ from .chunks import ID_COLUMNS
 from .store import RUNS, read_runs
 
 BASE_COLUMNS = frozenset((*ID_COLUMNS, "seed", *OUTCOME_FIELDS, "error"))
-NEEDED = ["agreed", "gap_months", "censored", "amount_krw_bn", "increase_pct", "error"]
-STATS = ["runs", "failed", "agreement_rate", "gap_share", "gap_mean", "gap_median", "gap_p90",
+NEEDED = ["agreed", "agreement_month", "gap_months", "censored", "amount_krw_bn",
+          "increase_pct", "error"]
+STATS = ["runs", "failed", "agreement_rate", "agreed_before_expiry", "gap_share", "gap_mean",
+         "gap_p10", "gap_median", "gap_p90", "lead_p10", "lead_median", "lead_p90",
          "censored", "amount_mean", "amount_p10", "amount_median", "amount_p90",
          "increase_mean", "increase_p10", "increase_median", "increase_p90"]
-MAX_LEVELS = 12  # more distinct values than this: quantile bins
+MAX_LEVELS = 25  # more distinct values than this: quantile bins
+EXPIRY_KEY = "agreement_in_force.expires"
 
 
 def swept_parameters(columns: Sequence[str]) -> list[str]:
@@ -41,22 +42,50 @@ def swept_parameters(columns: Sequence[str]) -> list[str]:
     return [c for c in columns if c not in BASE_COLUMNS]
 
 
-def load(runs: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, list[str]]:
+COMPACT = ("ok", "agreed", "gap_months", "lead_months", "censored", "amount_krw_bn",
+           "increase_pct")
+
+
+def manifest_expiry(folder: str | Path) -> str | None:
+    """The expiry month of the scenario a results folder's manifest resolved, if any."""
+    import json
+
+    try:
+        meta = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    resolved = meta.get("resolved_config") if isinstance(meta, dict) else None
+    if isinstance(resolved, dict) and isinstance(resolved.get("scenario"), dict) \
+            and "agreement_in_force" in resolved["scenario"]:
+        resolved = resolved["scenario"]  # a sweep's: {"sweep": ..., "scenario": ...}
+    try:
+        expiry = resolved["agreement_in_force"]["expires"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+    return expiry if isinstance(expiry, str) else None
+
+
+def load(runs: pd.DataFrame | str | Path, expiry: str | None = None,
+         ) -> tuple[pd.DataFrame, list[str]]:
     """A compact runs table for summaries, and the swept parameters.
 
     Columns: the parameters, ``ok`` (the run did not fail), ``agreed``, ``gap_months``,
-    ``censored``, ``amount_krw_bn``, ``increase_pct`` as plain numpy columns (about 50
-    bytes a run). Read from disk, only these columns are read, one row group (chunk) at a time.
+    ``lead_months`` (NaN without an agreement or a known expiry), ``censored``,
+    ``amount_krw_bn``, ``increase_pct`` as plain numpy columns (about 60 bytes a run).
+    Read from disk, only these columns are read, one row group (chunk) at a time.
     """
     if isinstance(runs, pd.DataFrame):
         if "ok" in runs.columns and "error" not in runs.columns:
-            return runs, swept_parameters([c for c in runs.columns if c != "ok"])
+            return runs, swept_parameters([c for c in runs.columns if c not in COMPACT])
         params = swept_parameters(runs.columns)
-        return _compact({c: runs[c] for c in [*params, *NEEDED]}, params, len(runs)), params
+        return _compact({c: runs[c] for c in [*params, *NEEDED]}, params, len(runs),
+                        expiry), params
     path = Path(runs)
     file = path / RUNS if path.is_dir() else path
     if not file.exists():
         read_runs(path)  # raises the one-line error
+    if expiry is None:
+        expiry = manifest_expiry(file.parent)
     reader = pq.ParquetFile(file, pre_buffer=False)  # one row group (chunk) in memory
     params = swept_parameters(reader.schema_arrow.names)
     n = reader.metadata.num_rows
@@ -65,7 +94,7 @@ def load(runs: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, list[str]]:
     for i in range(reader.num_row_groups):
         group = reader.read_row_group(i, columns=[*params, *NEEDED])
         part = _compact({c: group.column(c).to_pandas() for c in [*params, *NEEDED]}, params,
-                        group.num_rows)
+                        group.num_rows, expiry)
         for name in part.columns:
             if name not in columns:
                 columns[name] = np.empty(n, dtype=part[name].dtype)
@@ -74,16 +103,25 @@ def load(runs: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, list[str]]:
     pa.default_memory_pool().release_unused()
     if not columns:
         return _compact({c: pd.Series([], dtype=float) for c in [*params, *NEEDED]}, params,
-                        0), params
+                        0, expiry), params
     return pd.DataFrame(columns, copy=False), params
 
 
-def _compact(columns: dict[str, pd.Series], params: list[str], n: int) -> pd.DataFrame:
+def _compact(columns: dict[str, pd.Series], params: list[str], n: int,
+             expiry: str | None = None) -> pd.DataFrame:
+    from .distribution import lead_months
+
     ok = columns["error"].isna().to_numpy(dtype=bool)
     out = {p: columns[p].to_numpy() for p in params}
     out["ok"] = ok
     out["agreed"] = columns["agreed"].fillna(False).to_numpy(dtype=bool) & ok
     out["gap_months"] = columns["gap_months"].fillna(0).to_numpy(dtype=np.int32)
+    expires = columns.get(EXPIRY_KEY, expiry)
+    if expires is None or not n:
+        out["lead_months"] = np.full(n, np.nan)
+    else:
+        lead = lead_months(columns["agreement_month"].to_numpy(dtype=object), expires)
+        out["lead_months"] = np.where(out["agreed"], lead, np.nan)
     out["censored"] = columns["censored"].fillna(False).to_numpy(dtype=bool) & ok
     for c in ("amount_krw_bn", "increase_pct"):
         out[c] = columns[c].astype(float).to_numpy(dtype=float, na_value=np.nan)
@@ -91,24 +129,23 @@ def _compact(columns: dict[str, pd.Series], params: list[str], n: int) -> pd.Dat
 
 
 def levels(values: pd.Series | np.ndarray, bins: int = 5) -> tuple[np.ndarray, list]:
-    """Each run's group code and the groups' labels, in order: the values themselves, or
-    quantile bins (labelled low-high) when a numeric parameter has many values."""
+    """Each run's group code and the groups' labels, in order: the values themselves, or,
+    when a numeric parameter has more than ``MAX_LEVELS`` values, quantile bins labelled
+    by the median of the values in each."""
     values = pd.Series(values)
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if numeric and values.nunique() > MAX_LEVELS:
-        cut = pd.qcut(values.astype(float), bins, duplicates="drop")
-        labels = [f"{_g(iv.left)}-{_g(iv.right)}" for iv in cut.cat.categories]
-        return cut.cat.codes.to_numpy(dtype=np.int64), labels
+        x = values.astype(float)
+        cut = pd.qcut(x, bins, duplicates="drop")
+        codes = cut.cat.codes.to_numpy(dtype=np.int64)
+        medians = x.groupby(codes).median()
+        return codes, [float(medians[i]) for i in range(len(cut.cat.categories))]
     uniques, codes = np.unique(values.to_numpy(), return_inverse=True)
     return codes.astype(np.int64).ravel(), [_native(v) for v in uniques]
 
 
 def _native(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _g(x: float) -> str:
-    return f"{x:.4g}"
 
 
 def _quantiles(x: np.ndarray, prefix: str) -> dict[str, float]:
@@ -133,21 +170,24 @@ def stats(runs: pd.DataFrame, rows: np.ndarray | None = None) -> dict[str, float
     out: dict[str, float] = {
         "runs": n, "failed": n - n_ok,
         "agreement_rate": float(agreed[ok].mean()) if n_ok else np.nan,
+        "agreed_before_expiry": float((agreed[ok] & (gap == 0)).mean()) if n_ok else np.nan,
         "gap_share": float((gap > 0).mean()) if n_ok else np.nan,
         "gap_mean": float(gap.mean()) if n_ok else np.nan,
-        "gap_median": float(np.median(gap)) if n_ok else np.nan,
-        "gap_p90": float(np.quantile(gap, 0.9)) if n_ok else np.nan,
-        "censored": int(column("censored").sum()),
     }
+    q = np.quantile(gap, [0.1, 0.5, 0.9]) if n_ok else [np.nan] * 3
+    out |= {"gap_p10": float(q[0]), "gap_median": float(q[1]), "gap_p90": float(q[2])}
+    lead = _quantiles(column("lead_months")[agreed], "lead")
+    out |= {k: lead[k] for k in ("lead_p10", "lead_median", "lead_p90")}
+    out["censored"] = int(column("censored").sum())
     out |= _quantiles(column("amount_krw_bn")[agreed], "amount")
     out |= _quantiles(column("increase_pct")[agreed], "increase")
     return out
 
 
 def summarize(runs: pd.DataFrame | str | Path, by: Sequence[str] | None = None,
-              bins: int = 5) -> pd.DataFrame:
+              bins: int = 5, expiry: str | None = None) -> pd.DataFrame:
     """Summary rows: all runs, then by each swept parameter (or jointly by ``by``)."""
-    table, params = load(runs)
+    table, params = load(runs, expiry)
     for name in by or ():
         if name not in params:
             raise UsageError(f"--by {name}: not a swept parameter; allowed: "
@@ -169,26 +209,37 @@ def summarize(runs: pd.DataFrame | str | Path, by: Sequence[str] | None = None,
 
 
 def format_summary(table: pd.DataFrame) -> str:
-    """A readable text table of ``summarize`` output."""
+    """A readable text table of ``summarize`` output (columns: ``columns.PRINTED``)."""
+    from ..formatting import human
+
     params = [c for c in table.columns if c not in ("group", *STATS)
               and not table[c].map(_missing).all()]
     show = pd.DataFrame({"group": table["group"]})
     for p in params:
-        show[p] = table[p].map(lambda v: "" if _missing(v) else _g(v) if isinstance(
-            v, float) else str(v))
-    show["runs"] = table["runs"].astype(int)
+        show[p] = table[p].map(lambda v: "" if _missing(v) else human(v))
+
+    def pct(column: str) -> list[str]:
+        return [f"{100 * v:.1f}" if not np.isnan(v) else "-" for v in table[column]]
+
+    def spread(prefix: str, mid: str = "median") -> list[str]:
+        return [f"{human(md)} [{human(lo)}, {human(hi)}]" if not np.isnan(md) else "-"
+                for md, lo, hi in zip(table[f"{prefix}_{mid}"], table[f"{prefix}_p10"],
+                                      table[f"{prefix}_p90"], strict=True)]
+
+    show["runs"] = table["runs"].astype(int).map(human)
     show["failed"] = table["failed"].astype(int)
-    show["agree%"] = (100 * table["agreement_rate"]).round(1)
-    show["gap%"] = (100 * table["gap_share"]).round(1)
-    show["gap mean/med/p90"] = [
-        f"{m:.1f}/{md:g}/{p:g}" if not np.isnan(m) else "-"
-        for m, md, p in zip(table.gap_mean, table.gap_median, table.gap_p90, strict=True)]
+    show["agreed %"] = pct("agreement_rate")
+    show["before expiry %"] = pct("agreed_before_expiry")
+    show["gap %"] = pct("gap_share")
+    show["gap months p50 [p10, p90]"] = spread("gap")
+    show["lead months p50 [p10, p90]"] = spread("lead")
     show["censored"] = table["censored"].astype(int)
-    show["amount med [p10-p90]"] = [
-        f"{md:,.0f} [{lo:,.0f}-{hi:,.0f}]" if not np.isnan(md) else "-"
+    show["amount bn won p50 [p10, p90]"] = [
+        f"{md:,.0f} [{lo:,.0f}, {hi:,.0f}]" if not np.isnan(md) else "-"
         for md, lo, hi in zip(table.amount_median, table.amount_p10, table.amount_p90,
                               strict=True)]
-    show["increase% med"] = table["increase_median"].round(1)
+    show["increase % p50"] = [f"{v:.1f}" if not np.isnan(v) else "-"
+                              for v in table["increase_median"]]
     return show.to_string(index=False)
 
 

@@ -1,0 +1,101 @@
+"""What every summary column means, in one place: ``summarize --help``, docs/batches.md,
+the figures' labels and the HTML report read it. Plain text only (no numpy or pandas), so
+``--help`` stays light.
+
+Terms: a *gap month* is a month after the agreement in force has expired with no new
+agreement yet (a run agreeing in 2021-02 after an expiry in 2019-12 has 14); a run
+agreed *before expiry* has no gap month (it agreed in or before the expiry month); *lead
+months* are the expiry month minus the agreement month (positive: agreed that many
+months early; negative: minus the gap). Shares are of valid runs; amount, increase and
+lead are among runs that agreed; pXX is the XXth percentile (numpy's linear method).
+"""
+
+from __future__ import annotations
+
+# summary.csv / summarize() columns (after the group and the swept parameters).
+COLUMNS: dict[str, str] = {
+    "group": "which runs the row covers: 'all', one swept parameter, or 'a x b' (joint)",
+    "runs": "runs in the group",
+    "failed": "runs that failed (invalid parameters or an error); left out of every statistic",
+    "agreement_rate": "share of valid runs that agreed by the horizon",
+    "agreed_before_expiry": "share of valid runs that agreed before the agreement in force "
+                            "expired (no gap month)",
+    "gap_share": "share of valid runs with at least one gap month",
+    "gap_mean": "mean gap months (a run with no deal counts its gap up to the horizon)",
+    "gap_p10": "10th percentile of gap months",
+    "gap_median": "median gap months",
+    "gap_p90": "90th percentile of gap months",
+    "lead_p10": "10th percentile of lead months (expiry minus agreement month), agreed runs",
+    "lead_median": "median lead months: positive = agreed early, negative = the gap",
+    "lead_p90": "90th percentile of lead months",
+    "censored": "runs with no agreement by the horizon",
+    "amount_mean": "mean first-year amount agreed, bn won",
+    "amount_p10": "10th percentile of the amount agreed, bn won",
+    "amount_median": "median amount agreed, bn won",
+    "amount_p90": "90th percentile of the amount agreed, bn won",
+    "increase_mean": "mean increase of the amount over the agreement in force, %",
+    "increase_p10": "10th percentile of the increase, %",
+    "increase_median": "median increase, %",
+    "increase_p90": "90th percentile of the increase, %",
+}
+
+# The printed table's columns (summarize, sweep) and what each shows.
+PRINTED: dict[str, str] = {
+    "runs": "runs in the group",
+    "failed": "runs that failed",
+    "agreed %": "share of valid runs that agreed by the horizon",
+    "before expiry %": "share that agreed before the agreement in force expired (no gap)",
+    "gap %": "share with at least one gap month",
+    "gap months p50 [p10, p90]": "median gap months and the 10th and 90th percentiles",
+    "lead months p50 [p10, p90]": "months between agreement and expiry (agreed runs; + = "
+                                 "early, - = late)",
+    "censored": "runs with no agreement by the horizon",
+    "amount bn won p50 [p10, p90]": "first-year amount agreed, median, 10th and 90th percentiles",
+    "increase % p50": "median increase over the agreement in force",
+}
+
+# Statistics a figure can show (summarize --plot --metric), with their axis labels.
+PLOT_METRICS: dict[str, str] = {
+    "agreed_before_expiry": "share agreed before expiry",
+    "gap_median": "median gap months",
+    "lead_median": "median lead months (+ early, - late)",
+    "increase_median": "median increase (%)",
+    "agreement_rate": "share agreed",
+    "gap_share": "share with a gap",
+    "amount_median": "median amount (bn won)",
+}
+DEFAULT_HEATMAPS = ("agreed_before_expiry", "gap_median")
+CURVES_FIGURE = "response_curves.png"
+HISTOGRAM_FIGURE = "gap_histogram.png"
+
+
+def heatmap_figure(metric: str) -> str:
+    """File name of the heatmap of ``metric``."""
+    return f"heatmap_{metric}.png"
+
+
+FIGURES = (CURVES_FIGURE, HISTOGRAM_FIGURE, *(heatmap_figure(m) for m in PLOT_METRICS))
+
+
+def help_text() -> str:
+    """The column definitions as ``summarize --help`` prints them."""
+    width = max(len(k) for k in PRINTED)
+    lines = ["printed columns:"]
+    lines += [f"  {name:<{width}}  {text}" for name, text in PRINTED.items()]
+    lines += ["", "summary.csv also has (see docs/batches.md):"]
+    width = max(len(k) for k in COLUMNS)
+    lines += [f"  {name:<{width}}  {text}" for name, text in COLUMNS.items()]
+    lines += ["", "gap month: a month after the agreement in force expired with no new one;",
+              "lead months: expiry month minus agreement month; pXX: XXth percentile."]
+    return "\n".join(lines)
+
+
+def reference_tables() -> str:
+    """The column definitions as the Markdown tables of docs/batches.md."""
+    lines = ["| printed column | what it shows |", "|---|---|"]
+    lines += [f"| `{name}` | {text} |" for name, text in PRINTED.items()]
+    lines += ["", "| summary.csv column | what it holds |", "|---|---|"]
+    lines += [f"| `{name}` | {text} |" for name, text in COLUMNS.items()]
+    lines += ["", "| `--metric` | figure label |", "|---|---|"]
+    lines += [f"| `{name}` | {text} |" for name, text in PLOT_METRICS.items()]
+    return "\n".join(lines) + "\n"
