@@ -94,7 +94,8 @@ def _fmt_default(spec: Field) -> str:
     return f"`{spec.default!r}`" if not isinstance(spec.default, str) else f"`\"{spec.default}\"`"
 
 
-def _fmt_allowed(spec: Field, key: str) -> str:
+def allowed_text(spec: Field, key: str) -> str:
+    """What a key accepts, in Markdown (the reference tables and ``new``'s comments)."""
     if spec.money:
         return (f"number in [{spec.low:g}, {spec.high:g}] (KRW bn); or `{key}_usd_m` = "
                 "US$ m (at `krw_per_usd`); or `\"+10%\"` / `\"-5%\"` of the amount in force")
@@ -116,7 +117,7 @@ def reference_tables() -> str:
         lines = [f"#### [{title}]", "", "| key | allowed | default | unit | meaning |",
                  "|---|---|---|---|---|"]
         for key, spec in fields.items():
-            lines.append(f"| `{key}` | {_fmt_allowed(spec, key)} | {_fmt_default(spec)} | "
+            lines.append(f"| `{key}` | {allowed_text(spec, key)} | {_fmt_default(spec)} | "
                          f"{spec.unit} | {spec.doc} |")
         if fields is NEGOTIATOR:
             lines += SIDE_TABLES

@@ -15,8 +15,8 @@ import sys
 from ..errors import ScenarioError, UsageError
 
 # Sub-command modules, in the order --help lists them.
-COMMANDS = ("run", "validate", "tactics", "sweep", "summarize", "tune", "sensitivity", "plot",
-            "dashboard")
+COMMANDS = ("run", "validate", "new", "tactics", "sweep", "summarize", "tune", "sensitivity",
+            "plot", "dashboard")
 
 
 def build_parser() -> argparse.ArgumentParser:
