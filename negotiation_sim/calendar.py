@@ -11,12 +11,25 @@ import re
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+_LOOSE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})(?!\d)")
+YEARS = (1900, 2200)
+
+
 def parse_month(text: str) -> int:
-    """Parse 'YYYY-MM' into a month number; raise ValueError with the allowed form."""
+    """Parse 'YYYY-MM' into a month number; raise ValueError saying the format."""
     m = _MONTH.match(text) if isinstance(text, str) else None
-    if not m or not 1 <= int(m.group(2)) <= 12 or not 1900 <= int(m.group(1)) <= 2200:
-        raise ValueError(f"{text!r} is not a month; allowed: 'YYYY-MM' (e.g. '2019-12')")
+    if not m or not 1 <= int(m.group(2)) <= 12 or not YEARS[0] <= int(m.group(1)) <= YEARS[1]:
+        raise ValueError(f"{text!r} is not a month: use 'YYYY-MM', e.g. '{_example(text)}'"
+                         f"; allowed: years {YEARS[0]}-{YEARS[1]}, months 01-12")
     return int(m.group(1)) * 12 + int(m.group(2)) - 1
+
+
+def _example(text: object) -> str:
+    """The month the user probably meant ('2025-12-31' -> '2025-12'), else a generic one."""
+    m = _LOOSE.search(text) if isinstance(text, str) else None
+    if m and 1 <= int(m.group(2)) <= 12 and YEARS[0] <= int(m.group(1)) <= YEARS[1]:
+        return f"{m.group(1)}-{int(m.group(2)):02d}"
+    return "2019-12"
 
 
 def format_month(number: int) -> str:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from . import rules
-from .fields import SIDES, Field, number
+from .fields import SIDES, Field, amount, number
 from .state import ALL, NegotiatorState, PrincipalState
 
 # --- what happened -------------------------------------------------------------
@@ -249,11 +249,11 @@ class LeaderChange(Event):
         "side": Field("choice", choices=SIDES, doc="whose leader changes"),
         "month": Field("month", doc="month the new leader takes over"),
         "label": Field("text", "new leader"),
-        "veto_threshold": number(None, 1.0, 1e7, "KRW bn", "new leader's threshold; absent: none"),
+        "veto_threshold": amount(None, "new leader's threshold; absent: none"),
         "veto_probability": number(1.0, 0.0, 1.0),
-        "reset_demand": number(None, 1.0, 1e7, "KRW bn"),
-        "bottom_line": number(None, 1.0, 1e7, "KRW bn", "new mandate (absent: unchanged)"),
-        "demand": number(None, 1.0, 1e7, "KRW bn", "new demand the negotiator restarts from"),
+        "reset_demand": amount(None),
+        "bottom_line": amount(None, "new mandate (absent: unchanged)"),
+        "demand": amount(None, "new demand the negotiator restarts from"),
     }
     index: int
     side: str

@@ -13,6 +13,8 @@ from .calendar import parse_date, parse_month
 
 REQUIRED = object()
 SIDES = ("us", "rok")
+MONEY_FORMS = ("a number (KRW bn); KEY_usd_m = a number (US$ m, at scenario.krw_per_usd); "
+               "or a change on the amount in force as a string, e.g. \"+10%\" or \"-5%\"")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Field:
     choices: tuple[str, ...] = ()
     unit: str = ""
     doc: str = ""
+    money: bool = False  # an amount: also given in US$ m (``KEY_usd_m``) or as "+10%"
 
     def check(self, value: Any) -> str | None:
         """None if allowed, else a message saying what is allowed."""
@@ -33,6 +36,8 @@ class Field:
             what = "an integer" if self.kind == "integer" else "a number"
             allowed = f"allowed: {what} in [{self.low:g}, {self.high:g}]"
             if isinstance(value, bool) or not isinstance(value, int | float):
+                if self.money:
+                    return f"{value!r} is not an amount; allowed: {MONEY_FORMS}"
                 return f"{value!r} is not {what}; {allowed}"
             if self.kind == "integer" and not float(value).is_integer():
                 return f"{value!r} is not {what}; {allowed}"
@@ -80,3 +85,6 @@ def number(default: Any = REQUIRED, low: float = 0.0, high: float = 1e7, unit: s
     return Field("number", default, low, high, unit=unit, doc=doc)
 
 
+def amount(default: Any = REQUIRED, doc: str = "") -> Field:
+    """An amount in KRW bn (see ``money`` for the other forms a file may use)."""
+    return Field("number", default, 1.0, 1e7, unit="KRW bn", doc=doc, money=True)

@@ -24,6 +24,41 @@ TRACE_FIELDS = (
     "deal_amount",  # amount initialled this month (vetoed or agreed), else NaN
 )
 
+# Each trace column's unit and meaning (docs/scenarios.md's trace table is made from these;
+# ``run`` puts the units in its table header).
+TRACE_COLUMNS: dict[str, tuple[str, str]] = {
+    "month": ("YYYY-MM", "calendar month of this step"),
+    "round_held": ("true/false", "a formal round met this month"),
+    "us_offer": ("KRW bn", "the US offer on the table at the end of the month"),
+    "rok_offer": ("KRW bn", "the ROK offer on the table at the end of the month"),
+    "distance": ("KRW bn", "us_offer - rok_offer"),
+    "us_bottom_line": ("KRW bn", "the US negotiator's current mandate (moved by gap costs, "
+                       "shocks and new leaders)"),
+    "rok_bottom_line": ("KRW bn", "the ROK negotiator's current mandate"),
+    "in_gap": ("true/false", "no agreement in force this month (after expiry, before a deal)"),
+    "gap_months": ("months", "gap months so far"),
+    "us_leader": ("label", "the US principal in office"),
+    "rok_leader": ("label", "the ROK principal in office"),
+    "events": ("JSON list", "what happened this month (events.describe prints it as text)"),
+    "agreed": ("true/false", "a deal is in force from this month"),
+    "deal_amount": ("KRW bn", "amount initialled this month (vetoed or agreed), else empty"),
+}
+TRACE_UNITS: dict[str, str] = {name: unit for name, (unit, _) in TRACE_COLUMNS.items()}
+QUANTITY_UNITS = ("KRW bn", "months")  # units a table header shows after the column name
+
+
+def unit_label(column: str) -> str:
+    """A column name with its unit for table headers: 'us_offer (KRW bn)'."""
+    unit = TRACE_UNITS.get(column, "")
+    return f"{column} ({unit})" if unit in QUANTITY_UNITS else column
+
+
+def trace_reference() -> str:
+    """Markdown table of the trace columns (embedded in docs/scenarios.md, checked)."""
+    lines = ["| column | unit | meaning |", "|---|---|---|"]
+    lines += [f"| `{name}` | {unit} | {doc} |" for name, (unit, doc) in TRACE_COLUMNS.items()]
+    return "\n".join(lines) + "\n"
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import opinion, ratification, schema
+from . import money, opinion, ratification, schema
 from .calendar import format_month, parse_date, parse_month
 from .errors import ScenarioError
 from .events import KINDS, Election, Furlough, LeaderChange, Principal, Shock, Walkout
@@ -118,8 +118,14 @@ def parse_value(text: str) -> Any:
 
 def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any],
                     source: str = "<scenario>") -> dict[str, Any]:
-    """Copy of ``raw`` with each dotted key set (list items by index)."""
+    """Copy of ``raw`` with each dotted key set (list items by index).
+
+    Setting an amount drops its other spelling (``opening`` / ``opening_usd_m``); switching
+    a side's tactic or acceptance rule by name drops the old one's parameters that the new
+    one does not accept, so those take the new one's defaults.
+    """
     out = copy.deepcopy(raw)
+    switched = _switched_components(out, overrides)
     for dotted, value in overrides.items():
         parts = dotted.split(".")
         node: Any = out
@@ -137,7 +143,46 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any],
         if isinstance(node, list):
             raise ScenarioError([(dotted, "cannot replace a list item's whole table")], source)
         node[parts[-1]] = value
+        node.pop(_other_spelling(parts[-1]), None)
+    for side, part in switched:
+        _drop_unaccepted(out[side][part], part, {
+            d.split(".", 2)[2] for d in overrides if d.startswith(f"{side}.{part}.")})
     return out
+
+
+def _other_spelling(key: str) -> str:
+    """``opening`` <-> ``opening_usd_m`` (the two keys of one amount)."""
+    if key.endswith(money.USD_SUFFIX):
+        return key[: -len(money.USD_SUFFIX)]
+    return key + money.USD_SUFFIX
+
+
+def _switched_components(raw: dict[str, Any], overrides: Mapping[str, Any]
+                         ) -> list[tuple[str, str]]:
+    """(side, "tactic"|"acceptance") whose name the overrides change."""
+    out = []
+    for side in schema.SIDES:
+        for part in ("tactic", "acceptance"):
+            new = overrides.get(f"{side}.{part}.name")
+            table = raw.get(side, {}).get(part) if isinstance(raw.get(side), dict) else None
+            old = table.get("name") if isinstance(table, dict) else table
+            if new is not None and new != old and isinstance(table, dict):
+                out.append((side, part))
+    return out
+
+
+def _drop_unaccepted(table: dict[str, Any], part: str, given: set[str]) -> None:
+    """Remove parameters (not ``given`` by the overrides) the named component refuses."""
+    registry = OFFERING if part == "tactic" else ACCEPTANCE
+    cls = registry.get(table.get("name"))  # type: ignore[arg-type]
+    if cls is None:
+        return  # validation reports the unknown name
+    for key in [k for k in table if k != "name" and k not in given]:
+        value = table[key]
+        if key == "deadline_months" and value == "expiry":
+            value = 1  # resolved later; kept if the new component has a deadline
+        if cls.check({key: value}):
+            del table[key]
 
 
 def flat_to_dotted(name: str) -> str:
@@ -163,15 +208,25 @@ class _Checker:
     def add(self, key: str, message: str) -> None:
         self.problems.append((key, message))
 
+    def reported(self, key: str) -> bool:
+        return any(k == key for k, _ in self.problems)
+
     def table(self, raw: Any, path: str, fields: dict[str, schema.Field],
-              extra_ok: bool = False) -> dict[str, Any]:
-        """Check one table; return it with defaults filled."""
+              extra_ok: bool = False, also: tuple[str, ...] = ()) -> dict[str, Any]:
+        """Check one table; return it with defaults filled.
+
+        ``also`` names keys checked elsewhere (a side's tactic, acceptance, principal);
+        an unknown key's message lists every allowed key, amounts' US$ spelling included.
+        """
+        allowed = [*fields, *money.usd_keys(fields), *also]
         if not isinstance(raw, dict):
             self.add(path, f"{raw!r} is not a table; allowed: [{path}] with keys "
-                     f"{', '.join(fields)}")
+                     f"{', '.join(allowed)}")
             return {}
         out: dict[str, Any] = {}
         for key, spec in fields.items():
+            if self.reported(f"{path}.{key}") or self.reported(f"{path}.{key}_usd_m"):
+                continue  # a bad amount form, reported by money.resolve
             if key in raw:
                 msg = spec.check(raw[key])
                 if msg:
@@ -184,8 +239,8 @@ class _Checker:
                 out[key] = spec.default
         if not extra_ok:
             for key in raw:
-                if key not in fields and not isinstance(raw[key], dict):
-                    self.add(f"{path}.{key}", f"unknown key; allowed: {', '.join(fields)}")
+                if key not in allowed:
+                    self.add(f"{path}.{key}", f"unknown key; allowed: {', '.join(allowed)}")
         return out
 
 
@@ -194,6 +249,7 @@ def validate(raw: dict[str, Any], source: str = "<scenario>") -> dict[str, Any]:
     ck = _Checker(source)
     if not isinstance(raw, dict):
         raise ScenarioError([("(file)", "not a table")], source)
+    raw = money.resolve(raw, ck.add)
     top_allowed = {"scenario", "agreement_in_force", "new_agreement", "rounds", "us", "rok",
                    "events", "opinion", "ratification"}
     for key in raw:
@@ -230,16 +286,14 @@ def validate(raw: dict[str, Any], source: str = "<scenario>") -> dict[str, Any]:
 
 
 def _check_side(ck: _Checker, raw: Any, side: str) -> dict[str, Any]:
+    parts = ("tactic", "acceptance", "principal")
     if raw is None:
         ck.add(side, f"missing section; allowed keys: {', '.join(schema.NEGOTIATOR)}, "
-               "tactic, acceptance, principal")
+               f"{', '.join(money.usd_keys(schema.NEGOTIATOR))}, {', '.join(parts)}")
         return {}
-    out = ck.table(raw, side, schema.NEGOTIATOR)
+    out = ck.table(raw, side, schema.NEGOTIATOR, also=parts)
     if not isinstance(raw, dict):
         return out
-    for key in raw:
-        if isinstance(raw[key], dict) and key not in ("tactic", "acceptance", "principal"):
-            ck.add(f"{side}.{key}", "unknown table; allowed: tactic, acceptance, principal")
     out["principal"] = ck.table(raw.get("principal", {}), f"{side}.principal", schema.PRINCIPAL)
     for part, registry, fields in (("tactic", OFFERING, schema.TACTIC),
                                    ("acceptance", ACCEPTANCE, schema.ACCEPTANCE)):
@@ -258,6 +312,11 @@ def _check_side(ck: _Checker, raw: Any, side: str) -> dict[str, Any]:
                    f"unknown {part} {name!r}; allowed: {', '.join(registry)}")
             continue
         params = {k: v for k, v in table.items() if k != "name"}
+        known = [p.name for p in registry[name].params]
+        for key in [k for k in params if k not in known]:
+            ck.add(f"{side}.{part}.{key}", f"unknown parameter of {name!r}; allowed: "
+                   f"{', '.join(['name', *known])}")
+            del params[key]
         if part == "tactic" and params.get("deadline_months") == "expiry":
             params["deadline_months"] = "expiry"  # resolved in _cross_checks
             check_params = {k: v for k, v in params.items() if k != "deadline_months"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from . import opinion, ratification
 from .events import EVENT_COMMON, EVENT_TYPES, EVENTS, SHOCK_TARGETS
-from .fields import REQUIRED, SIDES, Field
+from .fields import REQUIRED, SIDES, Field, amount
 from .fields import number as _num
 
 __all__ = ["EVENTS", "EVENT_COMMON", "EVENT_TYPES", "REQUIRED", "SECTIONS", "SHOCK_TARGETS",
@@ -50,8 +50,8 @@ ROUNDS = {
                    "round (overrides months and every_months)"),
 }
 NEGOTIATOR = {
-    "opening": _num(low=1.0, unit="KRW bn", doc="opening demand (first-year amount)"),
-    "bottom_line": _num(low=1.0, unit="KRW bn", doc="initial mandate: worst acceptable amount"),
+    "opening": amount(doc="opening demand (first-year amount)"),
+    "bottom_line": amount(doc="initial mandate: worst acceptable amount"),
     "gap_cost": _num(1.0, 0.0, 1e4, "cost units / month", "cost this side bears per gap month"),
     "gap_sensitivity": _num(0.0, 0.0, 1e5, "KRW bn / cost unit",
                             "bottom-line move per unit of accumulated gap cost"),
@@ -61,10 +61,10 @@ NEGOTIATOR = {
 }
 PRINCIPAL = {
     "label": Field("text", "leader", doc="who the principal is (shown in traces)"),
-    "veto_threshold": _num(None, 1.0, 1e7, "KRW bn", "US vetoes deals below it, ROK above it; "
-                           "absent: never vetoes"),
+    "veto_threshold": amount(None, "US vetoes deals below it, ROK above it; absent: never "
+                             "vetoes"),
     "veto_probability": _num(1.0, 0.0, 1.0, "", "chance a deal past the threshold is vetoed"),
-    "reset_demand": _num(None, 1.0, 1e7, "KRW bn", "demand after a veto (default: threshold)"),
+    "reset_demand": amount(None, "demand after a veto (default: threshold)"),
 }
 TACTIC = {"name": Field("text", doc="offering tactic (see `negotiation-sim tactics`)")}
 ACCEPTANCE = {"name": Field("text", "ac_next", doc="acceptance rule")}
@@ -85,9 +85,21 @@ OPTIONAL_SECTIONS = {"new_agreement", "rounds", "us.principal", "rok.principal",
                      "us.acceptance", "rok.acceptance"}
 
 
+# The sub-tables of a side, as rows of its reference table (checked in scenario._check_side).
+SIDE_TABLES = [
+    "| `tactic` | `{ name = \"NAME\", PARAM = value, ... }` or `\"NAME\"` | **required** |  | "
+    "offering tactic and its parameters (see Tactics below; a missing parameter takes the "
+    "tactic's default) |",
+    "| `acceptance` | `{ name = \"NAME\", PARAM = value, ... }` or `\"NAME\"` | "
+    "`{ name = \"ac_next\" }` |  | acceptance rule and its parameters |",
+    "| `principal` | a `[us.principal]` / `[rok.principal]` table | no veto |  | the side's "
+    "leader (below) |",
+]
+
+
 def _fmt_default(spec: Field) -> str:
     if spec.default is REQUIRED:
-        return "required"
+        return "**required**"
     if spec.default is None:
         return "absent"
     if isinstance(spec.default, bool):
@@ -95,7 +107,11 @@ def _fmt_default(spec: Field) -> str:
     return f"`{spec.default!r}`" if not isinstance(spec.default, str) else f"`\"{spec.default}\"`"
 
 
-def _fmt_allowed(spec: Field) -> str:
+def allowed_text(spec: Field, key: str) -> str:
+    """What a key accepts, in Markdown (the reference tables and ``new``'s comments)."""
+    if spec.money:
+        return (f"number in [{spec.low:g}, {spec.high:g}] (KRW bn); or `{key}_usd_m` = "
+                "US$ m (at `krw_per_usd`); or `\"+10%\"` / `\"-5%\"` of the amount in force")
     if spec.kind == "choice":
         return " / ".join(f"`{c}`" for c in spec.choices)
     if spec.kind in ("number", "integer"):
@@ -118,7 +134,9 @@ def reference_tables() -> str:
         lines = [f"#### [{title}]", "", "| key | allowed | default | unit | meaning |",
                  "|---|---|---|---|---|"]
         for key, spec in fields.items():
-            lines.append(f"| `{key}` | {_fmt_allowed(spec)} | {_fmt_default(spec)} | "
+            lines.append(f"| `{key}` | {allowed_text(spec, key)} | {_fmt_default(spec)} | "
                          f"{spec.unit} | {spec.doc} |")
+        if fields is NEGOTIATOR:
+            lines += SIDE_TABLES
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"

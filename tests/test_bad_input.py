@@ -32,7 +32,7 @@ CASES = [
      r"us\.bottom_line: 1300 is on the wrong side of the opening demand 1200; allowed: at or "
      r"below the opening"),
     ("bad date", TEACHING.replace('expires = "2024-07"', 'expires = "2024-13"'),
-     r"agreement_in_force\.expires: '2024-13' is not a month; allowed: 'YYYY-MM'"),
+     r"agreement_in_force\.expires: '2024-13' is not a month: use 'YYYY-MM', e\.g\. '2019-12'"),
     ("unknown key", TEACHING.replace("[rounds]", "[rounds]\nspeed = 3"),
      r"rounds\.speed: unknown key; allowed: protocol, first_mover"),
     ("bad protocol", TEACHING.replace('"simultaneous"', '"telepathy"'),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from negotiation_sim import schema, tactics
+from negotiation_sim import outcome, schema, tactics
 
 from .conftest import ROOT
 
@@ -20,6 +20,20 @@ def test_scenario_reference_is_generated_from_the_schema():
     text = (ROOT / "docs" / "scenarios.md").read_text()
     assert _block(text, "schema.reference_tables()") == schema.reference_tables()
     assert _block(text, "tactics.reference_tables()") == tactics.reference_tables()
+    assert _block(text, "outcome.trace_reference()") == outcome.trace_reference()
+
+
+def test_every_trace_column_has_a_unit_and_the_run_table_shows_them(capsys):
+    from negotiation_sim.cli import main
+
+    assert set(outcome.TRACE_COLUMNS) == set(outcome.TRACE_FIELDS)
+    assert all(unit for unit, _ in outcome.TRACE_COLUMNS.values())
+    assert main(["run", str(ROOT / "configs" / "teaching.toml")]) == 0
+    header = next(line for line in capsys.readouterr().out.splitlines()
+                  if line.lstrip().startswith("month"))
+    assert header.split() == ["month", "round_held", "us_offer", "(KRW", "bn)", "rok_offer",
+                              "(KRW", "bn)", "us_bottom_line", "(KRW", "bn)", "rok_bottom_line",
+                              "(KRW", "bn)", "in_gap", "events"]
 
 
 def test_readme_python_examples_run(monkeypatch, tmp_path):

@@ -116,3 +116,11 @@ def test_unknown_name_is_an_attribute_error() -> None:
         ns.nope  # noqa: B018
     with pytest.raises(AttributeError, match="has no attribute '_private'"):
         ns._private  # noqa: B018
+
+
+def test_version_prints_the_installed_version_without_heavy_imports() -> None:
+    from importlib.metadata import version
+
+    out, loaded = loaded_after(CLI, "--version")
+    assert out == [f"negotiation-sim {version('negotiation_sim')}", "status 0"]
+    assert not loaded & (HEAVY | {"numpy"})

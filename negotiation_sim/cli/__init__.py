@@ -17,8 +17,8 @@ import sys
 from ..errors import ScenarioError, UsageError
 
 # Sub-command modules, in the order --help lists them.
-COMMANDS = ("run", "compare", "validate", "tactics", "sweep", "summarize", "tune", "sensitivity",
-            "plot", "report", "dashboard")
+COMMANDS = ("run", "compare", "validate", "new", "tactics", "sweep", "summarize", "tune",
+            "sensitivity", "plot", "report", "dashboard")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="negotiation-sim",
         description="Agent-based model of US-ROK cost-sharing (SMA) negotiations.",
     )
+    parser.add_argument("--version", action=_Version, help="print the package version and "
+                        "exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -36,6 +38,28 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         module.register(sub)
     return parser
+
+
+def package_version() -> str:
+    """The installed package's version (importlib.metadata; no heavy imports)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("negotiation_sim")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+class _Version(argparse.Action):
+    """``--version``: looked up only when asked, so building the parser stays cheap."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         **kwargs)  # type: ignore[arg-type]
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"negotiation-sim {package_version()}")
+        parser.exit()
 
 
 def main(argv: list[str] | None = None) -> int:

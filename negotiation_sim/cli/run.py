@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     from .. import events, storage
     from ..api import run
+    from ..outcome import unit_label
     from ..scenario import load_scenario
 
     if args.seed < 0:
@@ -60,7 +61,7 @@ def main(args: argparse.Namespace) -> int:
             "in_gap", "events"]
     table = result.trace[cols].round(1)
     table["events"] = table["events"].map(events.describe)
-    print(table.to_string(index=False))
+    print(table.rename(columns=unit_label).to_string(index=False))
     if folder is not None:
         print(f"\nwrote {folder.path}/trace.csv, trace.parquet, outcome.json, manifest.json")
     return 0

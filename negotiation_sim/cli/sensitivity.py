@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "the numbers do not depend on it")
     p.add_argument("--engine", metavar="NAME", help="simulation engine: mesa or fast (default: "
                    "the package default)")
+    p.add_argument("--progress", choices=("auto", "bar", "lines", "off"), default="auto",
+                   help="progress display on stderr (default: a bar on a terminal, lines "
+                   "otherwise)")
     p.set_defaults(func=main)
 
 
@@ -36,7 +39,8 @@ def main(args: argparse.Namespace) -> int:
         f" --workers {workers}" if workers != 1 else "") + (
         f" --engine {args.engine}" if args.engine else "") + (
         f" --out {args.out}" if args.out else "")
-    result = run_sensitivity(config, workers=workers, engine=engine)
+    result = run_sensitivity(config, workers=workers, engine=engine,
+                             progress=None if args.progress == "auto" else args.progress)
     write_outputs(config, result, out, command)
     print(f"{config.name}: {config.n_runs:,} runs ({config.n_points:,} points x "
           f"{config.replications} replications) with {engine} in {result.seconds:.1f} s")

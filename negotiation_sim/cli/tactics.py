@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
+
+WIDTH = 88  # text column width; a description is printed whole, wrapped at word breaks
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,9 +23,11 @@ def main(args: argparse.Namespace) -> int:
             c = cls.classifier
             tags = [k for k in ("uses_time", "reacts_to_opponent", "uses_pressure", "stochastic")
                     if getattr(c, k)]
-            doc = (cls.__doc__ or "").strip().splitlines()[0]
-            print(f"  {name:24s} {doc}  [{', '.join(tags) or 'static'}]")
+            print(f"  {name}  [{', '.join(tags) or 'static'}]")
+            for line in textwrap.wrap(" ".join((cls.__doc__ or "").split()), WIDTH):
+                print(f"      {line}")
             for p in cls.params:
-                print(f"      {p.name} = {p.default:g} in [{p.low:g}, {p.high:g}] {p.unit}"
-                      f" - {p.doc}")
+                unit = f" {p.unit}" if p.unit else ""
+                print(f"      - {p.name} = {p.default:g} in [{p.low:g}, {p.high:g}]{unit}: "
+                      f"{p.doc}")
     return 0

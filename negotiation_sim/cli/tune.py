@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="results folder (default results/<name>)")
     p.add_argument("--engine", metavar="NAME", help="simulation engine: mesa or fast (default: "
                    "the package default)")
+    p.add_argument("--progress", choices=("auto", "bar", "lines", "off"), default="auto",
+                   help="progress display on stderr (default: a bar on a terminal, lines "
+                   "otherwise; several workers print lines)")
     p.set_defaults(func=main)
 
 
@@ -89,7 +92,8 @@ def main(args: argparse.Namespace) -> int:
         open_study(config, url, study_name_for(config, args.study, holdout),
                    fit_cycles_for(config, holdout), storage=storage)
     options = TuneOptions(url=url, trials=trials, study=args.study, workers=workers,
-                          engine=engine, command=_command(args, trials, workers))
+                          engine=engine, command=_command(args, trials, workers),
+                          progress=None if args.progress == "auto" else args.progress)
     try:
         if args.leave_one_out:
             done = leave_one_out(config, out, options, on_fold=_print_fold_and_space)

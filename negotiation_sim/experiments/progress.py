@@ -1,4 +1,5 @@
-"""Progress of a sweep: a tqdm bar on a terminal, plain periodic lines otherwise (CI logs)."""
+"""Progress of a batch (sweep runs, sensitivity runs, tuning trials): a tqdm bar on a
+terminal, plain periodic lines otherwise (CI logs)."""
 
 from __future__ import annotations
 
@@ -14,28 +15,30 @@ def _clock(seconds: float) -> str:
 
 
 class Progress:
-    """Runs done out of ``total``, rate and ETA; counts failed runs too.
+    """Runs (or other ``unit``s) done out of ``total``, rate and ETA; counts failures too.
 
     ``initial`` runs were done before (a resumed sweep); the rate counts only runs done
     in this session. ``mode`` is ``"bar"``, ``"lines"``, ``"off"`` or ``None`` (a bar
-    when ``stream`` is a terminal, else lines every ``interval`` seconds).
+    when ``stream`` is a terminal, else lines every ``interval`` seconds). ``detail``
+    (e.g. a study's best loss) is appended to each line.
     """
 
     def __init__(self, total: int, initial: int = 0, label: str = "sweep",
                  stream: TextIO | None = None, mode: str | None = None,
-                 interval: float = 5.0) -> None:
+                 interval: float = 5.0, unit: str = "run") -> None:
         self.stream = stream or sys.stderr
         if mode is None:
             mode = "bar" if getattr(self.stream, "isatty", lambda: False)() else "lines"
         self.mode, self.total, self.done, self.failed = mode, total, initial, 0
-        self.initial, self.label, self.interval = initial, label, interval
+        self.initial, self.label, self.interval, self.unit = initial, label, interval, unit
+        self.detail = ""
         self.started = self.last = time.monotonic()
         self.bar: Any = None
         if mode == "bar":
             from tqdm import tqdm
 
             size = shutil.get_terminal_size((100, 20))  # a bare pty may report 0 x 0
-            self.bar = tqdm(total=total, initial=initial, desc=label, unit="run",
+            self.bar = tqdm(total=total, initial=initial, desc=label, unit=unit,
                             file=self.stream, ncols=min(size.columns or 100, 120),
                             nrows=size.lines or 20, smoothing=0.1)
         elif mode == "lines":
@@ -46,8 +49,10 @@ class Progress:
         self.failed += failed
         if self.bar is not None:
             self.bar.update(runs)
-            if self.failed:
-                self.bar.set_postfix(failed=self.failed, refresh=False)
+            if self.failed or self.detail:
+                self.bar.set_postfix_str(", ".join(filter(None, [
+                    f"failed={self.failed}" if self.failed else "", self.detail])),
+                    refresh=False)
         elif self.mode == "lines" and time.monotonic() - self.last >= self.interval:
             self._line()
 
@@ -67,8 +72,11 @@ class Progress:
         rate = self.rate()
         eta = _clock((self.total - self.done) / rate) if rate > 0 else "?"
         pct = 100.0 * self.done / self.total if self.total else 100.0
-        text = (f"{self.label}: {self.done:,}/{self.total:,} runs ({pct:.0f}%), "
-                f"{rate:,.0f} runs/s, ETA {eta}, {self.failed:,} failed")
+        units = f"{self.unit}s"
+        speed = f"{rate:,.0f}" if rate >= 10 or rate == 0 else f"{rate:.2g}"
+        text = (f"{self.label}: {self.done:,}/{self.total:,} {units} ({pct:.0f}%), "
+                f"{speed} {units}/s, ETA {eta}, {self.failed:,} failed"
+                + (f", {self.detail}" if self.detail else ""))
         print(text + (f" [{note}]" if note else ""), file=self.stream, flush=True)
 
     def __enter__(self) -> Progress:

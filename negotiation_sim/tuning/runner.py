@@ -42,6 +42,7 @@ class TuneOptions:
     engine: str = "fast"
     command: str = ""  # the command line, for the report and manifest
     quiet: bool = False  # no progress lines on stderr
+    progress: str | None = None  # bar | lines | off | None (a bar on a terminal, else lines)
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,14 @@ def fit_fold(config: TuneConfig, out: ResultsFolder, options: TuneOptions,
     """Add the trials to the study of ``holdout``, fit its best trial, write its folder."""
     name = study_name_for(config, options.study, holdout)
     folder = fold_folder(out, holdout)
-    if options.trials and not options.quiet:
+    if options.trials and not options.quiet and options.progress != "off":
         print(f"{config.name}: adding {options.trials} trials to study {name!r} with "
               f"{options.workers} worker{'s' if options.workers != 1 else ''}, engine "
               f"{options.engine} ...", file=sys.stderr)
     start = time.perf_counter()
     study = optimize(config, options.url, name, options.trials, workers=options.workers,
-                     holdout=holdout, engine=options.engine, quiet=options.quiet)
+                     holdout=holdout, engine=options.engine, quiet=options.quiet,
+                     progress=options.progress)
     seconds = time.perf_counter() - start
     result = fitted(config, study, holdout, options.engine)
     session = TuneSession(options.url, options.command, options.trials, seconds,

@@ -34,7 +34,7 @@ confidence intervals. An output that does not vary over the design has no indice
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -177,11 +177,12 @@ class SensitivityResult:
 
 
 def run_sensitivity(config: SensitivityConfig, workers: int = 1, engine: str | None = None,
-                    chunk_points: int = 2048) -> SensitivityResult:
+                    chunk_points: int = 256, progress: str | None = "off") -> SensitivityResult:
     """Run the design (in ``workers`` processes) and compute the indices.
 
-    Each design point's runs use the same seeds whatever the worker count, so the numbers
-    do not depend on ``workers``.
+    Each design point's runs use the same seeds whatever the worker count or chunk size,
+    so the numbers depend on neither. ``progress`` shows runs done as the sweep does
+    (``experiments.progress``: bar, lines, off, or None for a bar on a terminal).
     """
     import time
 
@@ -193,7 +194,14 @@ def run_sensitivity(config: SensitivityConfig, workers: int = 1, engine: str | N
     jobs = [(config.scenario, config.parameters,
              {k: v[a:b].to_numpy() for k, v in points.items()}, config.replications,
              config.seed, engine) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    parts = _map(_simulate_points, jobs, workers)
+    from ..experiments.progress import Progress
+
+    sizes = [(b - a) * config.replications for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    with Progress(config.n_runs, label=config.name, mode=progress) as shown:
+        parts = []
+        for size, part in zip(sizes, _map(_simulate_points, jobs, workers), strict=True):
+            parts.append(part)
+            shown.update(size)
     outputs = {k: np.concatenate([p[k] for p in parts]) for k in OUTPUTS}
     table = indices(config.parameters, outputs, second_order=config.second_order,
                     bootstrap=config.bootstrap, conf_level=config.conf_level, seed=config.seed)
@@ -202,18 +210,22 @@ def run_sensitivity(config: SensitivityConfig, workers: int = 1, engine: str | N
 
 
 def _map(func: Callable[[tuple], dict[str, np.ndarray]], jobs: list[tuple],
-         workers: int) -> list[dict[str, np.ndarray]]:
-    """``func`` of every job, in job order, in the sweep's evaluator (``workers`` processes)."""
+         workers: int) -> Iterator[dict[str, np.ndarray]]:
+    """``func`` of every job, yielded in job order as soon as it is done (so progress can
+    follow), in the sweep's evaluator (``workers`` processes)."""
     from ..experiments.evaluators import make_evaluator
 
     results: dict[int, dict[str, np.ndarray]] = {}
+    next_k = 0
     with make_evaluator(max(1, min(workers, len(jobs)))) as evaluator:
         for (k, _), result, error in evaluator.imap_unordered(partial(_of_job, func),
                                                               list(enumerate(jobs))):
             if error is not None:
                 raise error
             results[k] = result
-    return [results[k] for k in range(len(jobs))]
+            while next_k in results:
+                yield results.pop(next_k)
+                next_k += 1
 
 
 def _of_job(func: Callable[[tuple], Any], task: tuple[int, tuple]) -> Any:

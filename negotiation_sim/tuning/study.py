@@ -20,9 +20,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,7 +38,6 @@ from .loss import CycleFit, common_seeds, evaluate_cycle, total_loss
 
 FINGERPRINT_ATTR = "negotiation_sim_config"
 FIT_CYCLES_ATTR = "negotiation_sim_fit_cycles"
-PROGRESS_EVERY = 10
 
 
 def default_storage(out: Path) -> str:
@@ -201,20 +200,24 @@ def open_study(config: TuneConfig, url: str, name: str, fit_cycles: Sequence[Cyc
 
 
 class Progress:
-    """Optuna callback: a line on stderr every few trials of this worker."""
+    """Optuna callback: this worker's trials as the sweep shows its runs (stderr lines or a
+    bar, see ``experiments.progress``), with the study's best loss so far."""
 
-    def __init__(self, worker: int, total: int) -> None:
-        self.worker, self.total, self.done = worker, total, 0
+    def __init__(self, label: str, total: int, mode: str | None = None) -> None:
+        from ..experiments.progress import Progress as Bar
+
+        self.bar = Bar(total, label=label, mode=mode, unit="trial")
 
     def __call__(self, study: Any, trial: Any) -> None:
-        self.done += 1
-        if self.done % PROGRESS_EVERY == 0 or self.done == self.total:
-            try:
-                best = f"{study.best_value:.4f}"
-            except ValueError:  # no completed trial yet
-                best = "none yet"
-            print(f"  worker {self.worker}: {self.done}/{self.total} trials (study best loss "
-                  f"{best})", file=sys.stderr, flush=True)
+        try:
+            self.bar.detail = f"best loss {study.best_value:.4f}"
+        except ValueError:  # no completed trial yet
+            self.bar.detail = "best loss none yet"
+        failed = int(trial.state.name == "FAIL")
+        self.bar.update(1, failed)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,8 @@ class WorkerJob:
     seed: int  # its sampler's seed (``worker_seed``)
     worker: int = 0
     quiet: bool = False
+    progress: str | None = None  # bar | lines | off | None (a bar on a terminal)
+    workers: int = 1  # how many workers share the trials (labels, bar or lines)
 
 
 def run_worker(job: WorkerJob) -> None:
@@ -242,9 +247,17 @@ def run_worker(job: WorkerJob) -> None:
     config = load_tune_config(job.config_path)
     fit = fit_cycles_for(config, job.holdout)
     study = open_study(config, job.url, job.study, fit, sampler=make_sampler(config, job.seed))
-    callbacks = [] if job.quiet else [Progress(job.worker, job.n_trials)]
-    study.optimize(Objective(config, fit, job.engine), n_trials=job.n_trials,
-                   catch=(ScenarioError,), callbacks=callbacks)
+    quiet = job.quiet or job.progress == "off"
+    label = f"{job.study} worker {job.worker}" if job.workers > 1 else job.study
+    # Several processes cannot share one terminal bar: each worker prints lines then.
+    mode = "lines" if job.workers > 1 and job.progress in (None, "bar") else job.progress
+    callbacks = [] if quiet else [Progress(label, job.n_trials, mode)]
+    try:
+        study.optimize(Objective(config, fit, job.engine), n_trials=job.n_trials,
+                       catch=(ScenarioError,), callbacks=callbacks)
+    finally:
+        for callback in callbacks:
+            callback.close()
 
 
 def _worker_main(job: WorkerJob) -> None:
@@ -288,7 +301,7 @@ def shares(n_trials: int, workers: int) -> list[int]:
 
 def optimize(config: TuneConfig, url: str, name: str, n_trials: int, workers: int = 1,
              holdout: str | None = None, engine: str | None = None,
-             quiet: bool = False) -> Any:
+             quiet: bool = False, progress: str | None = None) -> Any:
     """Add exactly ``n_trials`` trials to the study, with ``workers`` processes."""
     import optuna
 
@@ -299,8 +312,9 @@ def optimize(config: TuneConfig, url: str, name: str, n_trials: int, workers: in
     if n_trials == 0:
         return study
     jobs = [WorkerJob(config.source, url, name, n, holdout, engine,
-                      worker_seed(config.seed, before, i), i, quiet)
+                      worker_seed(config.seed, before, i), i, quiet, progress)
             for i, n in enumerate(shares(n_trials, workers))]
+    jobs = [dataclasses.replace(job, workers=len(jobs)) for job in jobs]
     if len(jobs) == 1:
         run_worker(jobs[0])
     else:

@@ -14,17 +14,33 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
-import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
+# Two Solara warnings that are not about this app, filtered exactly (this module is the
+# app Solara runs, so the filters are in place before Mesa's components are defined):
+# - Solara's rules-of-hooks check flags Mesa's own ComponentsView (mesa/visualization/
+#   solara_viz.py) when mesa.visualization is imported;
+# - Solara's page handler warns on every page served over http on a host other than
+#   "localhost" that its session cookie falls back to samesite=lax, which is what a
+#   dashboard bound to 127.0.0.1 wants.
+SOLARA_NOISE = (
+    (r".*solara_viz\.py:\d+: ComponentsView: `use_state` found despite early return",
+     "solara.validate_hooks"),
+    (r"Cookies with samesite=none require https", "solara.server.starlette"),
+)
+for _message, _module in SOLARA_NOISE:
+    warnings.filterwarnings("ignore", message=_message, category=UserWarning, module=_module)
 
-from ..model import SMAModel
-from ..scenario import Scenario, load_scenario
-from ..tactics import OFFERING
-from .dance import dance_figure
+import solara  # noqa: E402
+from mesa.visualization import SolaraViz  # noqa: E402
+from mesa.visualization.utils import update_counter  # noqa: E402
+
+from ..model import SMAModel  # noqa: E402
+from ..scenario import Scenario, load_scenario  # noqa: E402
+from ..tactics import OFFERING  # noqa: E402
+from .dance import dance_figure  # noqa: E402
 
 CONFIG_ENV = "NEGOTIATION_SIM_CONFIG"
 SEED_ENV = "NEGOTIATION_SIM_SEED"
