@@ -260,6 +260,7 @@ class SMAModel(mesa.Model):
         dealt = any(r.kind in (events.AGREEMENT, events.TENTATIVE_DEAL, events.INITIALLED)
                     for r in self.records)
         self.rec_deal_amount = self.deal_amount if dealt else math.nan
+        self.rec_opposition = float(self.opposition)
         self.datacollector.collect(self)
 
     # --- results ----------------------------------------------------------------

@@ -22,6 +22,7 @@ TRACE_FIELDS = (
     "month", "round_held", "us_offer", "rok_offer", "distance", "us_bottom_line",
     "rok_bottom_line", "in_gap", "gap_months", "us_leader", "rok_leader", "events", "agreed",
     "deal_amount",  # amount initialled this month (vetoed or agreed), else NaN
+    "opposition",  # the ROK public's opposition (NaN without public opinion)
 )
 
 # Each trace column's unit and meaning (docs/scenarios.md's trace table is made from these;
@@ -42,6 +43,8 @@ TRACE_COLUMNS: dict[str, tuple[str, str]] = {
     "events": ("JSON list", "what happened this month (events.describe prints it as text)"),
     "agreed": ("true/false", "a deal is in force from this month"),
     "deal_amount": ("KRW bn", "amount initialled this month (vetoed or agreed), else empty"),
+    "opposition": ("share", "the ROK public's opposition to conceding more, at the end of the "
+                   "month (empty without [opinion])"),
 }
 TRACE_UNITS: dict[str, str] = {name: unit for name, (unit, _) in TRACE_COLUMNS.items()}
 QUANTITY_UNITS = ("KRW bn", "months")  # units a table header shows after the column name
