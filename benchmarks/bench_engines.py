@@ -1,6 +1,11 @@
 """Both engines on sma11-sized batches: runs/s, peak memory, and the speed ratio.
 
     python benchmarks/bench_engines.py [--sizes 1000 10000 100000] [--mesa-max 10000]
+        [--scenarios sma11-off sma11 election_race]
+
+Scenarios: a shipped config's name, or NAME-off for it with the two-level game switched off
+(no [opinion], no [ratification], no elections, foresight 0: the model before those
+mechanisms existed).
 
 Every measurement runs in a fresh subprocess (so one measurement's heap cannot inflate
 another's): it loads ``configs/sma11.toml``, warms the engine up on a small batch, then
@@ -27,17 +32,31 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "configs" / "sma11.toml"
+CONFIGS = ROOT / "configs"
 
 
-def measure(engine: str, n: int, repeats: int) -> dict[str, float | str]:
-    """Time and memory of one engine on ``n`` sma11 runs (run in a subprocess)."""
+def load(name: str):
+    """A shipped scenario by name; ``NAME-off``: with the two-level game switched off."""
+    from negotiation_sim.scenario import from_dict, load_scenario
+
+    base = name.removesuffix("-off")
+    scenario = load_scenario(CONFIGS / f"{base}.toml")
+    if base == name:
+        return scenario
+    raw = {k: v for k, v in scenario.resolved.items() if k not in ("opinion", "ratification")}
+    raw["events"] = [e for e in raw["events"] if e["type"] != "election"]
+    for side in ("us", "rok"):
+        raw[side] = {**raw[side], "foresight": 0.0}
+    return from_dict(raw, name)
+
+
+def measure(engine: str, n: int, repeats: int, name: str = "sma11") -> dict[str, float | str]:
+    """Time and memory of one engine on ``n`` runs of a scenario (run in a subprocess)."""
     import numpy as np
 
     from negotiation_sim.engine import simulate_batch
-    from negotiation_sim.scenario import load_scenario
 
-    scenario = load_scenario(CONFIG)
+    scenario = load(name)
     seeds = np.arange(n, dtype=np.int64)
     simulate_batch(scenario, None, seeds[: min(n, 500)], engine=engine)  # warm-up
     before = _max_rss_mb()
@@ -51,7 +70,8 @@ def measure(engine: str, n: int, repeats: int) -> dict[str, float | str]:
             peak = _max_rss_mb() - before
             table_mb = table.memory_usage(index=True, deep=True).sum() / 2**20
         del table
-    return {"engine": engine, "runs": n, "seconds": wall, "runs_per_s": n / wall,
+    return {"scenario": name, "engine": engine, "runs": n, "seconds": wall,
+            "runs_per_s": n / wall,
             "cpu_runs_per_s": n / cpu, "peak_mb": peak, "table_mb": table_mb}
 
 
@@ -60,14 +80,16 @@ def _max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_in_subprocess(engine: str, n: int, repeats: int) -> dict[str, float | str]:
-    cmd = [sys.executable, __file__, "--measure", engine, str(n), "--repeats", str(repeats)]
+def run_in_subprocess(engine: str, n: int, repeats: int, name: str) -> dict[str, float | str]:
+    cmd = [sys.executable, __file__, "--measure", engine, str(n), "--repeats", str(repeats),
+           "--scenarios", name]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def row(r: dict, ratio: str) -> str:
-    return (f"| {r['runs']:,} | {r['engine']} | {r['seconds']:.3f} | {r['runs_per_s']:,.0f} "
+    return (f"| {r['scenario']} | {r['runs']:,} | {r['engine']} | {r['seconds']:.3f} "
+            f"| {r['runs_per_s']:,.0f} "
             f"| {r['cpu_runs_per_s']:,.0f} | {r['peak_mb']:.1f} | {r['table_mb']:.1f} "
             f"| {ratio} |")
 
@@ -78,31 +100,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mesa-max", type=int, default=10_000,
                         help="largest batch also run on the Mesa engine (default 10000)")
     parser.add_argument("--repeats", type=int, default=3, help="fast engine: best of R")
+    parser.add_argument("--scenarios", nargs="+", default=["sma11-off", "sma11", "election_race"],
+                        help="shipped configs by name; NAME-off switches the two-level game off")
     parser.add_argument("--measure", nargs=2, metavar=("ENGINE", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
         engine, n = args.measure[0], int(args.measure[1])
-        print(json.dumps(measure(engine, n, args.repeats if engine == "fast" else 1)))
+        print(json.dumps(measure(engine, n, args.repeats if engine == "fast" else 1,
+                                 args.scenarios[0])))
         return 0
 
     import mesa
     import numpy
 
-    print(f"sma11, traces off; Python {platform.python_version()}, Mesa {mesa.__version__}, "
+    print(f"traces off; Python {platform.python_version()}, Mesa {mesa.__version__}, "
           f"numpy {numpy.__version__}, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.2f} at start")
     print()
-    print("| runs | engine | seconds | runs/s | runs/s of CPU time | peak memory MB "
+    print("| scenario | runs | engine | seconds | runs/s | runs/s of CPU time | peak memory MB "
           "| outcome table MB | fast / mesa |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
-    for n in args.sizes:
-        fast = run_in_subprocess("fast", n, args.repeats)
-        if n <= args.mesa_max:
-            mesa_row = run_in_subprocess("mesa", n, 1)
-            print(row(mesa_row, ""))
-            print(row(fast, f"{fast['runs_per_s'] / mesa_row['runs_per_s']:.0f}x"), flush=True)
-        else:
-            print(row(fast, ""), flush=True)
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
+    for name in args.scenarios:
+        for n in args.sizes:
+            fast = run_in_subprocess("fast", n, args.repeats, name)
+            if n <= args.mesa_max:
+                mesa_row = run_in_subprocess("mesa", n, 1, name)
+                print(row(mesa_row, ""))
+                print(row(fast, f"{fast['runs_per_s'] / mesa_row['runs_per_s']:.0f}x"),
+                      flush=True)
+            else:
+                print(row(fast, ""), flush=True)
     return 0
 
 
