@@ -129,10 +129,27 @@ def test_loss_is_zero_at_the_record_and_grows_with_distance():
 
 def test_a_run_without_agreement_counts_as_a_frozen_amount():
     outcomes = pd.DataFrame({"agreed": [True, False], "increase_pct": [10.0, np.nan],
-                             "gap_months": [2, 36], "rounds_held": [5, 40]})
+                             "gap_months": [2, 36], "lead_months": [-2, -36],
+                             "rounds_held": [5, 40]})
     metrics = simulated_metrics(outcomes)
     assert metrics["change_pct"].tolist() == [10.0, 0.0]
     assert metrics["before_expiry"].tolist() == [0.0, 0.0]
+
+
+def test_an_early_deal_scores_differently_from_one_at_expiry():
+    """Timing is gap months counted negative before expiry: 15 months early is 15 months
+    off a record deal at expiry, not a match."""
+    outcomes = pd.DataFrame({"agreed": [True, True, True], "increase_pct": [5.0] * 3,
+                             "gap_months": [0, 0, 3], "lead_months": [15, 0, -3],
+                             "rounds_held": [5] * 3})
+    metrics = simulated_metrics(outcomes)
+    assert metrics["gap_months"].tolist() == [-15.0, 0.0, 3.0]
+    assert metrics["before_expiry"].tolist() == [1.0, 1.0, 0.0]
+    terms = {name: LossTerm(1.0, 1.0) for name in LOSS_TERMS}
+    at_expiry = {"gap_months": 0, "change_pct": 5.0, "rounds": 5,
+                 "agreed_before_expiry": True}
+    errors = [term_errors(metrics.iloc[[i]], at_expiry, terms)["gap_months"] for i in range(3)]
+    assert errors == [225.0, 0.0, 9.0]
 
 
 def test_simulated_outcome_equal_to_the_record_scores_zero():

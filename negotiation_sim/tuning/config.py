@@ -228,7 +228,8 @@ def _observed(spec: dict[str, Any], where: str, problem: Any) -> dict[str, Any] 
             problem(f"{where}.record", f"{number!r} has no observed outcome in the record; "
                     f"allowed: {known}")
             return None
-        observed = {"gap_months": int(row["gap_months"]), "change_pct": float(row["change_pct"]),
+        # Timing as the loss compares it: gap months, negative before expiry (-lead).
+        observed = {"gap_months": -int(row["lead_months"]), "change_pct": float(row["change_pct"]),
                     "rounds": int(row["formal_rounds"]),
                     "agreed_before_expiry": bool(row["agreed_before_expiry"])}
     inline = spec.get("observed", {})

@@ -1,7 +1,9 @@
 """How far simulated outcomes lie from the record: the loss that tuning minimises.
 
 For cycle ``c`` with ``R`` replications (the same seeds in every trial: common random
-numbers), replication ``r`` gives gap months ``g``, first-year change ``x`` (percent;
+numbers), replication ``r`` gives its timing ``g`` in gap months, counted negative for a
+deal before expiry (``g = -lead_months``: an early deal scores differently from one at
+expiry), first-year change ``x`` (percent;
 a run without agreement by the horizon keeps the amount in force frozen, so ``x = 0``),
 rounds held ``n`` and agreed-before-expiry ``b`` (agreed with no gap month, 0 or 1). With
 the observed ``G, X, N, B`` and the config's weights ``w`` and scales ``s``::
@@ -39,13 +41,14 @@ def common_seeds(base_seed: int, replications: int) -> np.ndarray:
 def simulated_metrics(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Per run: the four compared quantities (change 0 for a run without agreement)."""
     agreed = outcomes["agreed"].to_numpy(dtype=bool)
-    gap = outcomes["gap_months"].to_numpy(dtype=np.float64)
+    # Gap months, negative for the months a deal came before expiry (= -lead_months).
+    timing = -outcomes["lead_months"].to_numpy(dtype=np.float64)
     change = np.where(agreed, outcomes["increase_pct"].to_numpy(dtype=np.float64), 0.0)
     return pd.DataFrame({
-        "gap_months": gap,
+        "gap_months": timing,
         "change_pct": change,
         "rounds": outcomes["rounds_held"].to_numpy(dtype=np.float64),
-        "before_expiry": (agreed & (gap == 0)).astype(np.float64),
+        "before_expiry": (agreed & (timing <= 0)).astype(np.float64),
         "agreed": agreed,
     })
 

@@ -8,6 +8,9 @@ them, per SMA, what a simulated run can be compared with:
   of the agreement in principle (0 when agreed in or before the expiry month). This is
   the model's own convention (``rules.gap_months``: a deal in month ``m`` after expiry
   month ``e`` counts ``m - e``); ``gap_days`` gives the exact day count beside it.
+* ``lead_months``: the expiry month minus the month of the agreement in principle: positive
+  for a deal before expiry, 0 in the expiry month, ``-gap_months`` after it (the model's
+  ``rules.lead_months``), so an early deal is told apart from one at expiry.
 * ``change_pct``: the first negotiated year's amount against the last year in force, from
   ``sma_yearly.csv`` (for the 11th SMA: 2021 against the frozen 2020 = 2019 level).
 * ``formal_rounds`` and ``agreed_before_expiry`` (agreement date on or before the expiry
@@ -36,6 +39,7 @@ NEGOTIATED_YEAR = {1: 1991, 2: 1994, 3: 1996, 4: 1999, 5: 2002, 6: 2005, 7: 2007
                    9: 2014, 10: 2019, 11: 2021}
 OUTCOME_COLUMNS = (
     "cycle", "talks_start", "expiry", "agreement_date", "agreement_month", "gap_months",
+    "lead_months",
     "gap_days", "formal_rounds", "amount_in_force_krw_bn", "first_year_amount_krw_bn",
     "change_pct", "agreed_before_expiry", "inputs_known", "confidence",
 )
@@ -111,7 +115,8 @@ def observed_outcomes() -> pd.DataFrame:
             continue
         start = leading_month(rec["talks_started"])
         inputs_known = bool(start) and cycle in OPENINGS_QUANTIFIED
-        gap = max(0, _month_number(agreed) - _month_number(expiry))
+        lead = _month_number(expiry) - _month_number(agreed)
+        gap = max(0, -lead)
         rows.append({
             "cycle": cycle,
             "talks_start": start,
@@ -119,6 +124,7 @@ def observed_outcomes() -> pd.DataFrame:
             "agreement_date": agreed.isoformat(),
             "agreement_month": format_month(_month_number(agreed)),
             "gap_months": gap,
+            "lead_months": lead,
             "gap_days": max(0, (agreed - expiry).days),
             "formal_rounds": int(rounds[1]),
             "amount_in_force_krw_bn": float(old),
