@@ -525,3 +525,73 @@ def test_more_workers_than_chunks_are_capped_and_said(tmp_path, capsys):
     assert err == "--workers 64: capped at 1 (the sweep has 1 chunk of work)\n"
     session = json.loads((out / "manifest.json").read_text())["sessions"][0]
     assert session["workers"] == 1
+
+
+# --- 7. two tune processes on one study draw their own parameters ---------------------
+
+
+def _params(url: str, name: str) -> list[tuple]:
+    import optuna
+
+    from negotiation_sim.tuning.study import make_storage
+
+    study = optuna.load_study(study_name=name, storage=make_storage(url))
+    return [tuple(sorted(t.params.items())) for t in sorted(study.trials,
+                                                               key=lambda t: t.number)]
+
+
+def test_a_process_that_finds_another_at_the_same_point_draws_its_own_stream(tmp_path):
+    """Session 0 (alone) keeps the seeds a lone process always had; session 1 differs."""
+    import optuna
+
+    from negotiation_sim.tuning.config import load_tune_config
+    from negotiation_sim.tuning.study import (
+        claim_session,
+        make_storage,
+        optimize,
+        release_session,
+        worker_seed,
+    )
+
+    from .test_tuning_study import small_config
+
+    config = load_tune_config(small_config(tmp_path, replications=2))
+    alone = f"sqlite:///{tmp_path / 'alone.db'}"
+    optimize(config, alone, "s", 4, quiet=True)
+    lone = _params(alone, "s")
+    # Reproducible: the same study from scratch draws the same sets, by the old seeding.
+    assert worker_seed(config.seed, 0, 0) == int(
+        __import__("numpy").random.SeedSequence([config.seed, 0, 0]).generate_state(1)[0])
+    again = f"sqlite:///{tmp_path / 'again.db'}"
+    optimize(config, again, "s", 4, quiet=True)
+    assert _params(again, "s") == lone
+
+    # Another process started at the same point of a study holds session 0 meanwhile.
+    shared = f"sqlite:///{tmp_path / 'shared.db'}"
+    optuna.create_study(storage=make_storage(shared), study_name="s")
+    storage = make_storage(shared)
+    held, marker = claim_session(storage, "s", 0)
+    assert held == 0 and claim_session(storage, "s", 0)[0] == 1  # atomic, each its own
+    optimize(config, shared, "s", 4, quiet=True)  # claims session 2
+    release_session(storage, marker)
+    drawn = _params(shared, "s")
+    assert not set(drawn) & set(lone)  # not the other process's parameter sets
+    assert optuna.get_all_study_names(storage=make_storage(alone)) == ["s"]  # marker gone
+
+
+def test_two_tune_processes_on_one_study_never_repeat_a_parameter_set(tmp_path):
+    from .test_tuning_study import small_config
+
+    config = small_config(tmp_path, replications=2)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    command = [sys.executable, "-m", "negotiation_sim", "tune", config, "--trials", "6",
+               "--out", str(out)]
+    out.mkdir()
+    procs = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for proc in procs:
+        proc.wait(timeout=300)
+    assert [p.returncode for p in procs] == [0, 0], [p.stderr.read() for p in procs]
+    drawn = _params(f"sqlite:///{(out / 'study.db').resolve()}", "tune_history")
+    assert len(drawn) == 12 and len(set(drawn)) == 12
