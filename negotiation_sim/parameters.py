@@ -301,8 +301,10 @@ def _range(name: str, low: float, high: float, step: Any, n: Any, log: bool, int
                     f"values; allowed: at most {MAX_VALUES:,} values per parameter")
         values = discrete_range(low, high, step=step)
     else:
-        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_VALUES:
-            return f"n {n!r} is not allowed; allowed: an integer in [1, {MAX_VALUES:,}]"
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            return f"n {n!r} is not allowed; allowed: an integer >= 1"
+        if n > MAX_VALUES:
+            return f"n {n:,} is too many values; allowed: at most {MAX_VALUES:,} per parameter"
         values = discrete_range(low, high, n=n, log=log)
     if integer:
         values = tuple(sorted({int(round(v)) for v in values}))

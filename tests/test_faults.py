@@ -598,3 +598,11 @@ def test_two_tune_processes_on_one_study_never_repeat_a_parameter_set(tmp_path):
     assert [p.returncode for p in procs] == [0, 0], [p.stderr.read() for p in procs]
     drawn = _params(f"sqlite:///{(out / 'study.db').resolve()}", "tune_history")
     assert len(drawn) == 12 and len(set(drawn)) == 12
+
+
+def test_a_range_of_too_many_values_is_refused_before_it_is_made(tmp_path, capsys):
+    config = write_sweep(tmp_path, '"us.opening" = { low = 3000, high = 6000, n = 10000001 }')
+    assert main(["sweep", str(config), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == (f"error: {config}: sweep.parameters.us.opening: n "
+                                       "10,000,001 is too many values; allowed: at most "
+                                       "10,000,000 per parameter\n")
