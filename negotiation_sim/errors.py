@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class ScenarioError(ValueError):
     """Bad input: names the file, the key path and what is allowed.
@@ -25,3 +27,21 @@ class ScenarioError(ValueError):
 
 class UsageError(ValueError):
     """Bad command-line use that is not about a scenario file (e.g. an unwritable folder)."""
+
+
+class WriteError(UsageError):
+    """A file could not be written (full disk, no permission): names the path, one line.
+
+    ``path`` is the file or folder; ``errno`` the operating system's error number.
+    """
+
+    def __init__(self, path: object, exc: OSError) -> None:
+        self.path = path
+        self.errno = exc.errno
+        reason = exc.strerror or str(exc)
+        hint = ("free space on that disk, or --out on another" if exc.errno in _FULL
+                else "a writable folder")
+        super().__init__(f"{path}: cannot write ({reason}); allowed: {hint}")
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)

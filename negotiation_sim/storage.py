@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import UsageError
+from .errors import UsageError, WriteError
 
 MANIFEST = "manifest.json"
 MANIFEST_KEYS = ("command", "command_line", "config", "resolved_config", "seeds", "created",
@@ -56,16 +56,42 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
 
     On any failure the temporary file is removed and ``path`` keeps what it held before.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+    except OSError as exc:
+        raise WriteError(path, exc) from None
     try:
         write(Path(tmp))
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are meant to be shared
         os.replace(tmp, path)
+    except OSError as exc:  # a full disk, a quota: one line naming the file
+        Path(tmp).unlink(missing_ok=True)
+        raise WriteError(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def makedirs(path: Path) -> Path:
+    """``mkdir -p`` whose failure (a full disk) is a one-line ``WriteError``."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(path, exc) from None
+    return path
+
+
+def append_line(path: str | Path, line: str) -> None:
+    """Append one line and flush it to disk (a torn last line is the reader's to skip)."""
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(line.rstrip("\n") + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise WriteError(path, exc) from None
 
 
 def write_bytes_via(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -163,7 +189,7 @@ class ResultsFolder:
     def file(self, name: str) -> Path:
         """The path of output ``name`` (its folder made), recorded as an output."""
         path = self.path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        makedirs(path.parent)
         if name not in self.outputs:
             self.outputs.append(name)
         return path
@@ -171,14 +197,14 @@ class ResultsFolder:
     def subfolder(self, name: str) -> ResultsFolder:
         """A folder inside this one (recorded here as ``name/``) with its own outputs."""
         sub = ResultsFolder(self.path / name)
-        sub.path.mkdir(parents=True, exist_ok=True)
+        makedirs(sub.path)
         if f"{name}/" not in self.outputs:
             self.outputs.append(f"{name}/")
         return sub
 
     def write_via(self, name: str, write: Callable[[Path], None]) -> Path:
         path = self.path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        makedirs(path.parent)
         _atomic(path, write)
         return self.file(name)
 
@@ -202,6 +228,91 @@ class ResultsFolder:
         """``manifest.json`` in the one layout, listing every output written so far."""
         self.file(MANIFEST)
         return self.write_json(MANIFEST, manifest(command, outputs=self.outputs, **fields))
+
+
+LOCK = ".lock"
+
+
+class FolderLock:
+    """One writer at a time in a results folder: ``fcntl.flock`` on ``DIR/.lock``.
+
+    The lock file holds the holder's pid, which a refused writer names. The kernel drops
+    a flock when its holder dies, however it dies (``kill -9`` included), so a lock left
+    by a dead process is simply taken over. The file itself stays: removing it would let
+    two writers lock two different files. (flock is advisory and per machine: two
+    machines writing one folder on a network share are not kept apart.)
+    """
+
+    def __init__(self, folder: str | Path, flag: str = "--out") -> None:
+        self.path = Path(folder) / LOCK
+        self.flag = flag
+        self._fd: int | None = None
+
+    @staticmethod
+    def holder(folder: str | Path) -> str | None:
+        """The pid (as text; "" if unreadable) holding ``folder``'s lock, or None if free."""
+        import fcntl
+
+        path = Path(folder) / LOCK
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _lock_pid(fd) or ""
+        finally:
+            os.close(fd)
+        return None
+
+    def acquire(self) -> FolderLock:
+        """Take the lock or raise ``UsageError`` naming the holder's pid."""
+        import fcntl
+
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise WriteError(self.path, exc) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _lock_pid(fd)
+            os.close(fd)
+            raise UsageError(in_use(self.path.parent, pid, self.flag)) from None
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:  # a full disk: the lock holds all the same, only unnamed
+            pass
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # drops the flock
+            self._fd = None
+
+    def __enter__(self) -> FolderLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def in_use(folder: Path, pid: str | None, flag: str = "--out") -> str:
+    """The one line for a folder another process is writing."""
+    who = f"pid {pid}" if pid else "another process"
+    return (f"{flag} {folder}: in use by {who} (lock {folder / LOCK}); allowed: wait for it to "
+            "finish or stop it, or another folder")
+
+
+def _lock_pid(fd: int) -> str | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return text if text.isdigit() else None
 
 
 # --- one run: `run --out` writes it, `plot` reads it -------------------------------

@@ -12,7 +12,7 @@ import pytest
 
 from negotiation_sim.api import run
 from negotiation_sim.cli import main
-from negotiation_sim.errors import UsageError
+from negotiation_sim.errors import UsageError, WriteError
 from negotiation_sim.storage import MANIFEST_KEYS, ResultsFolder, read_run
 
 from .conftest import CONFIGS
@@ -77,7 +77,8 @@ def test_an_unwritable_target_keeps_what_was_there(tmp_path):
     folder = ResultsFolder.create(tmp_path / "out")
     (folder.path / "report.md").mkdir()  # a folder where the file should go
     (folder.path / "report.md" / "keep.txt").write_text("mine")
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(WriteError, match=rf"^{folder.path}/report.md: cannot write \(Is a "
+                       r"directory\); allowed: a writable folder$"):
         folder.write_text("report.md", "# Report\n")  # fails at the rename, after writing
     assert (folder.path / "report.md" / "keep.txt").read_text() == "mine"
     assert leftovers(folder.path) == [] and folder.outputs == []

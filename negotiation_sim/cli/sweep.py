@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..errors import WriteError
 from . import positive_int
 
 EXIT_FAILED_RUNS = 1
@@ -17,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run every run of a sweep config (a scenario plus a [sweep] table: "
         "parameters, sampler grid|random|lhs|sobol, replications, seed) in chunks, and write "
         "runs.parquet, manifest.json and summary.csv. Exit 0 if every run succeeded, 1 if "
-        "some failed (recorded with their error), 2 on bad input, 130 if interrupted.")
+        "some failed (recorded with their error) or the disk filled up with finished chunks "
+        "kept (--resume continues), 2 on bad input, 130 if interrupted.")
     p.add_argument("config", help="sweep config TOML, e.g. configs/sweep_sma11.toml")
     p.add_argument("--workers", metavar="N", help="local worker processes (default: every "
                    "CPU; 1 runs in this process); with --scheduler local, the cluster's size")
@@ -52,13 +54,16 @@ def main(args: argparse.Namespace) -> int:
             progress=None if args.progress == "auto" else args.progress,
             command_line=_command_line(args)))
     except KeyboardInterrupt:
-        again = " ".join(["negotiation-sim sweep", str(args.config), "--resume",
-                          *(["--out", str(args.out)] if args.out else []),
-                          *(["--engine", args.engine] if args.engine else []),
-                          *(["--traces"] if args.traces else [])])
-        print(f"interrupted: finished chunks are kept in {out}/parts; continue with: {again}",
-              file=sys.stderr)
+        print(f"interrupted: finished chunks are kept in {out}/parts; continue with: "
+              f"{_again(args)}", file=sys.stderr)
         return 130
+    except WriteError as exc:  # a full disk: keep what finished, say how to go on
+        kept = _finished_parts(out)
+        if not kept:
+            raise
+        print(f"error: {exc}; {kept:,} finished chunks are kept in {out}/parts; after freeing "
+              f"space continue with: {_again(args)}", file=sys.stderr)
+        return EXIT_FAILED_RUNS
     m = report.manifest
     print(f"{config.name}: {report.runs:,} runs ({config.n_points:,} points x "
           f"{config.replications} replications, {config.sampler}) with {m['engine']}; "
@@ -75,6 +80,20 @@ def main(args: argparse.Namespace) -> int:
               f"runs.parquet); first: {first}", file=sys.stderr)
         return EXIT_FAILED_RUNS
     return 0
+
+
+def _again(args: argparse.Namespace) -> str:
+    """The command that continues this sweep."""
+    return " ".join(["negotiation-sim sweep", str(args.config), "--resume",
+                     *(["--out", str(args.out)] if args.out else []),
+                     *(["--engine", args.engine] if args.engine else []),
+                     *(["--traces"] if args.traces else [])])
+
+
+def _finished_parts(out: Path) -> int:
+    from ..experiments.store import PARTS
+
+    return sum(1 for _ in (out / PARTS).glob("runs-*.parquet")) if (out / PARTS).is_dir() else 0
 
 
 def _command_line(args: argparse.Namespace) -> str:

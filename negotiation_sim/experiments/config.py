@@ -115,6 +115,11 @@ def sweep_from_dict(raw: dict[str, Any], source: str = "<sweep>",
     params = parse_parameters(table.get("parameters"), sweep_rules(sampler), lambda k, m: problem(
         f"parameters{'.' + k if k else ''}", m))
     scenario = _scenario(raw, table, source, base_dir, problem)
+    if not top.problems and sampler in samplers.SAMPLERS:
+        too_big = samplers.size_problem(
+            samplers.n_points(sampler, params, n, bool(second_order)), replications or 1)
+        if too_big:
+            problem("parameters", too_big)
     top.raise_if_any()
     assert scenario is not None
     _check_paths(scenario, params, source)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from ..errors import UsageError
 from ..outcome import OUTCOME_FIELDS
 from .chunks import ChunkPlan, ChunkTask, evaluate_chunk
 from .config import SweepConfig, load_sweep
-from .evaluators import make_evaluator
+from .evaluators import default_workers, make_evaluator
 from .progress import Progress
 from .store import (
     MANIFEST,
@@ -122,68 +123,98 @@ def run_sweep(config: SweepConfig | str | Path, options: SweepOptions | None = N
     traces, resume, force = opts.traces, opts.resume, opts.force
     if opts.workers is not None and opts.workers < 1:
         raise UsageError(f"--workers {opts.workers}: allowed: an integer >= 1")
-    evaluator = make_evaluator(opts.workers, opts.scheduler)
     plan = ChunkPlan(cfg.n_runs, cfg.chunk_size_for(engine), cfg.replications)
+    stream = opts.stream if opts.stream is not None else sys.stderr
+    evaluator = make_evaluator(_capped_workers(opts.workers, opts.scheduler, plan, stream),
+                               opts.scheduler)
     identity = _identity(cfg, plan, engine, traces)
     out = Path(opts.out or Path("results") / cfg.name)
     SweepFolder.check(out, identity, resume, force)  # before starting any worker
     failed_chunks: dict[int, str] = {}
     ran = 0
     clock = time.perf_counter()
+    folder: SweepFolder | None = None
+    try:
+        with evaluator as ev:  # workers start here, before any thread of ours
+            folder = SweepFolder.open(out, identity, resume, force)
+            schema = runs_schema(cfg.parameters)
+            done, bad = folder.verify_parts(plan, schema, traces)
+            for line in bad:
+                print(line, file=stream, flush=True)
+            todo = [k for k in range(plan.n_chunks) if k not in done]
+            design = cfg.design()
+            previous = _read_manifest(folder.path) if resume else {}
+            session: dict[str, Any] = {"started": _now(), "chunks_before": len(done)}
+            if bad:
+                session["damaged_parts"] = bad
+            manifest = _manifest(cfg, plan, engine, traces, folder, previous, opts.command_line)
 
-    with evaluator as ev:  # workers start here, before any thread of ours
-        folder = SweepFolder.open(out, identity, resume, force)
-        done = folder.done_chunks() & set(range(plan.n_chunks))
-        todo = [k for k in range(plan.n_chunks) if k not in done]
-        design = cfg.design()
-        schema = runs_schema(cfg.parameters)
-        previous = _read_manifest(folder.path) if resume else {}
-        session: dict[str, Any] = {"started": _now(), "chunks_before": len(done)}
-        manifest = _manifest(cfg, plan, engine, traces, folder, previous, opts.command_line)
+            def save(status: str, **extra: Any) -> None:
+                manifest.update(status=status, **extra)
+                folder.write_json(MANIFEST, manifest)
 
-        def save(status: str, **extra: Any) -> None:
-            manifest.update(status=status, **extra)
-            folder.write_json(MANIFEST, manifest)
+            session.update(ev.describe())
+            save("running", sessions=[*previous.get("sessions", []), session])
+            initial = sum(len(plan.run_ids(k)) for k in done)
+            with Progress(plan.n_runs, initial, cfg.name, stream=opts.stream,
+                          mode=opts.progress) as bar:
+                tasks = plan.tasks(todo, design, cfg.scenario, cfg.seed, engine, traces)
+                try:
+                    for task, result, exc in ev.imap_unordered(evaluate_chunk, tasks):
+                        n = len(task.run_ids)
+                        ran += n
+                        if exc is None:
+                            table = runs_table(schema, task.run_ids, cfg.replications,
+                                               task.overrides, task.seeds, result.outcomes)
+                            folder.write_part(task.index, table, result.traces)
+                            bar.update(n, result.failed)
+                        else:
+                            failed_chunks[task.index] = (f"chunk failed: {type(exc).__name__}: "
+                                                         f"{exc}")
+                            bar.update(n, n)
+                except KeyboardInterrupt:
+                    session.update(stopped=_now(), chunks_after=len(folder.done_chunks()))
+                    save("interrupted")
+                    raise
 
-        session.update(ev.describe())
-        save("running", sessions=[*previous.get("sessions", []), session])
-        initial = sum(len(plan.run_ids(k)) for k in done)
-        with Progress(plan.n_runs, initial, cfg.name, stream=opts.stream,
-                      mode=opts.progress) as bar:
-            tasks = plan.tasks(todo, design, cfg.scenario, cfg.seed, engine, traces)
-            try:
-                for task, result, exc in ev.imap_unordered(evaluate_chunk, tasks):
-                    n = len(task.run_ids)
-                    ran += n
-                    if exc is None:
-                        table = runs_table(schema, task.run_ids, cfg.replications,
-                                           task.overrides, task.seeds, result.outcomes)
-                        folder.write_part(task.index, table, result.traces)
-                        bar.update(n, result.failed)
-                    else:
-                        failed_chunks[task.index] = f"chunk failed: {type(exc).__name__}: {exc}"
-                        bar.update(n, n)
-            except KeyboardInterrupt:
-                session.update(stopped=_now(), chunks_after=len(folder.done_chunks()))
-                save("interrupted")
-                raise
+        def failed_table(k: int) -> pa.Table:
+            task = plan.task(k, design, cfg.scenario, cfg.seed, engine, False)
+            return _failed_table(schema, task, cfg.replications, failed_chunks[k])
 
-    def failed_table(k: int) -> pa.Table:
-        task = plan.task(k, design, cfg.scenario, cfg.seed, engine, False)
-        return _failed_table(schema, task, cfg.replications, failed_chunks[k])
-
-    info = folder.consolidate(plan, schema, set(failed_chunks), failed_table, traces)
-    seconds = time.perf_counter() - clock
-    summary = summarize(folder.path / RUNS)
-    folder.write_csv(SUMMARY, summary)
-    session.update(finished=_now(), seconds=round(seconds, 3), runs_run=ran,
-                   rate_runs_per_s=round(ran / seconds, 1) if seconds > 0 else None)
-    outputs = [RUNS, SUMMARY, MANIFEST] + ([TRACES] if traces and info.trace_rows else [])
-    save("complete", finished=session["finished"], completed_runs=info.runs - info.failed,
-         failed_runs=info.failed, failed_chunks=sorted(failed_chunks),
-         failures=info.failures, trace_rows=info.trace_rows if traces else None,
-         outputs=outputs)
+        info = folder.consolidate(plan, schema, set(failed_chunks), failed_table, traces)
+        seconds = time.perf_counter() - clock
+        summary = summarize(folder.path / RUNS)
+        folder.write_csv(SUMMARY, summary)
+        session.update(finished=_now(), seconds=round(seconds, 3), runs_run=ran,
+                       rate_runs_per_s=round(ran / seconds, 1) if seconds > 0 else None)
+        outputs = [RUNS, SUMMARY, MANIFEST] + ([TRACES] if traces and info.trace_rows else [])
+        save("complete", finished=session["finished"], completed_runs=info.runs - info.failed,
+             failed_runs=info.failed, failed_chunks=sorted(failed_chunks),
+             failures=info.failures, trace_rows=info.trace_rows if traces else None,
+             outputs=outputs)
+    finally:
+        if folder is not None:
+            folder.unlock()
     return SweepReport(folder.path, cfg, info.runs, info.failed, ran, seconds, manifest, summary)
+
+
+def _capped_workers(workers: int | None, scheduler: str | None, plan: ChunkPlan,
+                    stream: Any) -> int | None:
+    """``workers``, but never more local processes than the sweep has chunks.
+
+    A cap on the user's ``--workers`` is said in one line; the default (every CPU) is
+    capped silently.
+    """
+    chunks = max(1, plan.n_chunks)
+    if scheduler not in (None, "local"):
+        return workers
+    if workers is None:
+        return None if scheduler else min(default_workers(), chunks)
+    if workers <= chunks:
+        return workers
+    print(f"--workers {workers}: capped at {chunks} (the sweep has {chunks} "
+          f"chunk{'s' if chunks != 1 else ''} of work)", file=stream, flush=True)
+    return chunks
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

@@ -27,6 +27,11 @@ import pandas as pd
 from ..parameters import Parameter, numpy_dtype
 
 SAMPLERS = ("grid", "random", "lhs", "sobol")
+# How big a design may be. The design table is held in memory (a grid of 10 million
+# points of three parameters peaks near 2 GB while it is built), and run ids, seeds and
+# runs.parquet are sized for at most 2**31 runs (over two days at 10,000 runs/s).
+MAX_POINTS = 10**7
+MAX_RUNS = 2**31
 _SAMPLER_TAG = 0x53574545  # mixes the base seed so design draws never reuse run seeds
 
 Rng = int | np.integer | np.random.Generator
@@ -104,6 +109,18 @@ def design(sampler: str, params: Sequence[Parameter], n: int | None = None, rng:
            second_order: bool = True) -> pd.DataFrame:
     """Design points of ``sampler`` (one row per point, columns = parameter names)."""
     return SAMPLER_FUNCTIONS[sampler](params, n=n, rng=rng, second_order=second_order)
+
+
+def size_problem(points: int, replications: int) -> str | None:
+    """Why a design of ``points`` x ``replications`` is too big to run here, or None.
+
+    Checked from the counts alone, before anything is drawn or written.
+    """
+    runs = points * replications
+    if points <= MAX_POINTS and runs <= MAX_RUNS:
+        return None
+    return (f"{points:,} points x {replications:,} replications = {runs:,} runs is too big; "
+            f"allowed: at most {MAX_POINTS:,} points and {MAX_RUNS:,} (2**31) runs")
 
 
 def n_points(sampler: str, params: Sequence[Parameter], n: int | None = None,

@@ -2,7 +2,9 @@
 
 Layout of ``results/<name>/``::
 
+    .lock                       held by the one process writing here (``storage.FolderLock``)
     parts/sweep.json            what sweep this folder holds (checked by --resume)
+    parts/parts.jsonl           each part's chunk, rows and SHA-256, appended before the part
     parts/runs-000042.parquet   one finished chunk (written atomically)
     parts/traces-000042.parquet its per-month traces (--traces)
     runs.parquet                every run, sorted by run_id (one row group per chunk)
@@ -11,12 +13,17 @@ Layout of ``results/<name>/``::
     summary.csv                 agreement rate, gaps, amounts, overall and by parameter
 
 A chunk's part file exists only once the chunk is finished, so a sweep stopped at any
-moment (Ctrl-C, kill -9) resumes with the chunks that have no part. Consolidation
-streams the parts in chunk order into ``runs.parquet``, one chunk in memory at a time.
+moment (Ctrl-C, kill -9) resumes with the chunks that have no part. A part is never
+trusted on resume: it must match the checksum recorded for it, be readable, have the
+sweep's columns and hold exactly the run_ids its chunk owns; one that does not is named,
+removed and its chunk run again (``verify_parts``). Consolidation streams the parts in
+chunk order into ``runs.parquet``, one chunk in memory at a time, and checks that every
+run_id appears once, in order, before the file is renamed into place.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -41,6 +48,7 @@ RUNS, TRACES, MANIFEST, SUMMARY, PARTS = ("runs.parquet", "traces.parquet", "man
                                          "summary.csv", "parts")
 OWN_FILES = (RUNS, TRACES, MANIFEST, SUMMARY, *FIGURES)
 IDENTITY = "sweep.json"
+INDEX = "parts.jsonl"
 MAX_FAILURES_LISTED = 100
 _PART = re.compile(r"^runs-(\d+)\.parquet$")
 _ARROW = {"float64": pa.float64(), "int64": pa.int64(), "bool": pa.bool_(), "str": pa.string()}
@@ -85,6 +93,7 @@ class SweepFolder(storage.ResultsFolder):
     def __init__(self, path: str | Path) -> None:
         super().__init__(path)
         self.parts = self.path / PARTS
+        self.lock: storage.FolderLock | None = None
 
     # --- opening -------------------------------------------------------------------
 
@@ -99,6 +108,10 @@ class SweepFolder(storage.ResultsFolder):
         occupied = out.is_dir() and any(out.iterdir())
         if out.exists() and not out.is_dir():
             raise UsageError(f"{flag} {out}: is a file; allowed: a folder")
+        holder = storage.FolderLock.holder(out) if occupied else None
+        if holder is not None:
+            used = "--resume" if resume else "--force" if force else flag
+            raise UsageError(storage.in_use(out, holder, used))
         if occupied and not (resume or force):
             raise UsageError(f"{flag} {out}: folder exists and is not empty; allowed: a new "
                              "folder, --resume to continue this sweep, or --force to replace "
@@ -108,7 +121,7 @@ class SweepFolder(storage.ResultsFolder):
             if not ident.exists():
                 raise UsageError(f"--resume {out}: not a sweep folder (no {PARTS}/{IDENTITY}); "
                                  "allowed: a folder a sweep wrote, or --force to start over")
-            stored = json.loads(ident.read_text(encoding="utf-8"))
+            stored = _read_identity(ident)
             if stored.get("fingerprint") != identity["fingerprint"]:
                 raise UsageError(f"--resume {out}: the folder holds a different sweep (config, "
                                  "engine, chunk size or --traces changed); allowed: the same "
@@ -120,14 +133,26 @@ class SweepFolder(storage.ResultsFolder):
         """Check the folder, then create, clear (``force``) or reopen (``resume``) it."""
         cls.check(path, identity, resume, force, flag)
         folder = cls(storage.prepare_dir(path, flag))
-        ident = folder.parts / IDENTITY
-        if force:
-            folder.clear()
-        folder.parts.mkdir(exist_ok=True)
-        for stale in folder.parts.glob(".*.tmp"):  # left by a kill during a write
-            stale.unlink(missing_ok=True)
-        storage.write_json(ident, identity)
+        used = "--resume" if resume else "--force" if force else flag
+        folder.lock = storage.FolderLock(folder.path, used).acquire()
+        try:
+            ident = folder.parts / IDENTITY
+            if force:
+                folder.clear()
+            storage.makedirs(folder.parts)
+            for stale in folder.parts.glob(".*.tmp"):  # left by a kill during a write
+                stale.unlink(missing_ok=True)
+            storage.write_json(ident, identity)
+            folder._compact_index()
+        except BaseException:
+            folder.unlock()
+            raise
         return folder
+
+    def unlock(self) -> None:
+        """Let another writer in (the sweep is over, or failed)."""
+        if self.lock is not None:
+            self.lock.release()
 
     def clear(self) -> None:
         """Remove what a sweep writes here (never other files)."""
@@ -150,9 +175,93 @@ class SweepFolder(storage.ResultsFolder):
         if traces is not None:
             trace_table = pa.Table.from_pandas(traces, preserve_index=False)
             trace_table = trace_table.replace_schema_metadata(None)
-            storage.write_bytes_via(self.part_path(k, "traces"),
-                                    lambda p: pq.write_table(trace_table, p))
-        storage.write_bytes_via(self.part_path(k, "runs"), lambda p: pq.write_table(table, p))
+            self._write_part(k, "traces", trace_table)
+        self._write_part(k, "runs", table)
+
+    def _write_part(self, k: int, kind: str, table: pa.Table) -> None:
+        """Record the part's checksum in the index, then write the part atomically.
+
+        In that order a kill between the two leaves a record without a part (the chunk
+        simply runs again), never a finished part without its record.
+        """
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        data = sink.getvalue()
+        record = {"chunk": k, "kind": kind, "rows": table.num_rows,
+                  "sha256": hashlib.sha256(data).hexdigest()}
+        storage.append_line(self.parts / INDEX, json.dumps(record))
+        storage.write_bytes_via(self.part_path(k, kind), lambda p: p.write_bytes(data))
+
+    def _index(self) -> dict[tuple[str, int], str]:
+        """(kind, chunk) -> recorded SHA-256; torn or foreign lines are skipped."""
+        out: dict[tuple[str, int], str] = {}
+        try:
+            lines = (self.parts / INDEX).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return out
+        for line in lines.splitlines():
+            try:
+                rec = json.loads(line)
+                out[(str(rec["kind"]), int(rec["chunk"]))] = str(rec["sha256"])
+            except (ValueError, TypeError, KeyError):
+                continue
+        return out
+
+    def _compact_index(self) -> None:
+        """Rewrite the index with its whole lines only (a kill may have torn the last)."""
+        if not (self.parts / INDEX).exists():
+            return
+        lines = [json.dumps({"chunk": k, "kind": kind, "sha256": digest})
+                 for (kind, k), digest in sorted(self._index().items())]
+        storage.write_text(self.parts / INDEX, "".join(f"{line}\n" for line in lines))
+
+    def verify_parts(self, plan: ChunkPlan, schema: pa.Schema,
+                     traces: bool) -> tuple[set[int], list[str]]:
+        """Finished chunks whose parts pass every check, and one line per bad part.
+
+        A part passes if it matches the checksum recorded when it was written (parts
+        written before checksums were recorded are taken on their content alone), is
+        readable, has the sweep's columns and holds exactly its chunk's run_ids. A bad
+        part (and its chunk's other part) is removed, so its chunk runs again.
+        """
+        index = self._index()
+        done, bad = set(), []
+        for k in sorted(self.done_chunks()):
+            kinds = ("runs", "traces") if traces else ("runs",)
+            problem = None
+            for kind in kinds:
+                problem = self._part_problem(k, kind, index.get((kind, k)), plan, schema)
+                if problem:
+                    bad.append(f"{problem}; running chunk {k} again")
+                    break
+            if problem or k >= plan.n_chunks:
+                for kind in ("runs", "traces"):
+                    self.part_path(k, kind).unlink(missing_ok=True)
+            else:
+                done.add(k)
+        return done, bad
+
+    def _part_problem(self, k: int, kind: str, digest: str | None, plan: ChunkPlan,
+                      schema: pa.Schema) -> str | None:
+        """Why part ``k`` of ``kind`` cannot be trusted, or None."""
+        path = self.part_path(k, kind)
+        if k >= plan.n_chunks:
+            return f"{path}: chunk {k} is not part of this sweep ({plan.n_chunks} chunks)"
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return f"{path}: cannot read ({exc.strerror or exc})"
+        if digest is not None and hashlib.sha256(data).hexdigest() != digest:
+            return f"{path}: damaged (its checksum differs from the one recorded for it)"
+        try:
+            table = pq.read_table(pa.BufferReader(data))
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            return f"{path}: damaged (unreadable: {_first_line(exc)})"
+        if kind == "traces":
+            return None
+        if not table.schema.equals(schema):
+            return f"{path}: damaged (its columns are not this sweep's)"
+        return _ids_problem(path, table, plan, k)
 
     # --- consolidation -------------------------------------------------------------
 
@@ -169,17 +278,31 @@ class SweepFolder(storage.ResultsFolder):
         def write(path: Path) -> None:
             with pq.ParquetWriter(path, schema) as writer:
                 for k in range(plan.n_chunks):
-                    if k in failed:
-                        table = failed_table(k)
-                    else:
-                        table = pq.read_table(self.part_path(k), schema=schema)
+                    table = failed_table(k) if k in failed else self._read_part(k, schema)
+                    problem = _ids_problem(self.part_path(k), table, plan, k)
+                    if problem:  # the folder changed under the sweep: write nothing
+                        raise UsageError(f"{problem}; {RUNS} not written; allowed: run "
+                                         "again with --resume (bad parts are run again)")
                     writer.write_table(table, row_group_size=max(1, table.num_rows))
                     self._count(table, params, info)
+            if info.runs != plan.n_runs:
+                raise UsageError(f"{self.path}: {info.runs:,} runs found, {plan.n_runs:,} "
+                                 f"expected; {RUNS} not written; allowed: run again with "
+                                 "--resume")
 
         self.write_via(RUNS, write)
         if traces:
             info.trace_rows = self._consolidate_traces(plan)
         return info
+
+    def _read_part(self, k: int, schema: pa.Schema) -> pa.Table:
+        path = self.part_path(k)
+        try:
+            return pq.read_table(path, schema=schema)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise UsageError(f"{path}: damaged (unreadable: {_first_line(exc)}); {RUNS} not "
+                             "written; allowed: run again with --resume (bad parts are run "
+                             "again)") from None
 
     @staticmethod
     def _count(table: pa.Table, params: list[str], info: Consolidated) -> None:
@@ -213,6 +336,35 @@ class SweepFolder(storage.ResultsFolder):
 
         self.write_via(TRACES, write)
         return rows
+
+
+def _ids_problem(path: Path, table: pa.Table, plan: ChunkPlan, k: int) -> str | None:
+    """Why ``table`` is not chunk ``k``'s runs (its run_ids, in order), or None."""
+    want = plan.run_ids(k)
+    got = table.column("run_id").to_numpy(zero_copy_only=False)
+    if len(got) == len(want) and np.array_equal(got, want):
+        return None
+    span = f"{got.min()}-{got.max()}" if len(got) else "none"
+    return (f"{path}: damaged (holds {len(got):,} runs, run_ids {span}; chunk {k} owns "
+            f"{len(want):,}, run_ids {want[0]}-{want[-1]})")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:200]
+
+
+def _read_identity(path: Path) -> dict[str, Any]:
+    """parts/sweep.json, or a one-line ``UsageError`` if it is damaged."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--resume {path.parent.parent}: {path} is damaged ({_first_line(exc)})"
+                         "; allowed: a folder a sweep wrote, or --force to start over") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"--resume {path.parent.parent}: {path} is damaged (not a JSON "
+                         "object); allowed: a folder a sweep wrote, or --force to start over")
+    return data
 
 
 def read_runs(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:

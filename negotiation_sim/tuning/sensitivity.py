@@ -107,6 +107,11 @@ def load_sensitivity_config(path: str | Path) -> SensitivityConfig:
     if not isinstance(ref, str):
         problem("scenario", f"{ref!r} is not a path; allowed: a scenario file relative to "
                 "this config")
+    if not top.problems:
+        d = len(params)
+        too_big = samplers.size_problem(n * (2 * d + 2 if second else d + 2), replications)
+        if too_big:
+            problem("n", too_big)
     top.raise_if_any()
     scenario = load_scenario(Path(path).parent / ref)
     check_applies(tuple(params), [Cycle(scenario.name, scenario, {})], source,

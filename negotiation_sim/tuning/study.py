@@ -13,13 +13,17 @@
   numbers), so a parameter set has one loss whoever evaluates it. Worker ``i``'s sampler is
   seeded from (config seed, trials already in the study, ``i``): one worker reproduces
   its suggestions exactly; several workers stay distinct from each other, but the order in
-  which their trials finish (and so TPE's later suggestions) depends on timing.
+  which their trials finish (and so TPE's later suggestions) depends on timing. Two
+  ``tune`` processes started together on one study would see the same trial count, so
+  each claims a session number in the storage (``claim_session``) that joins its seeds
+  when it is not 0: a lone process keeps its seeds, concurrent ones draw their own.
 * **Same config.** A stored study remembers its config's fingerprint; continuing it with a
   different config is refused rather than mixing two searches.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -63,7 +67,8 @@ def make_storage(url: str) -> Any:
     sqlite = url.startswith("sqlite")
     kwargs: dict[str, Any] = {"connect_args": {"timeout": 60}} if sqlite else {}
     try:
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        with _creating(url):
+            storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
     except Exception as exc:  # SQLAlchemy's errors for bad URLs vary by driver
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UsageError(f"--storage {url}: cannot open ({reason}); allowed: a database URL "
@@ -75,6 +80,22 @@ def make_storage(url: str) -> Any:
         storage.engine.dispose()  # every later connection gets the pragmas
         event.listen(storage.engine, "connect", _sqlite_pragmas)
     return storage
+
+
+@contextlib.contextmanager
+def _creating(url: str) -> Iterator[None]:
+    """Open an SQLite file one process at a time: two ``tune`` processes creating a new
+    study file together race on its schema (alembic_version). Waits; never refuses."""
+    path = url.removeprefix("sqlite:///")
+    if not url.startswith("sqlite:///") or not path or path == ":memory:" or \
+            not Path(path).parent.is_dir():
+        yield
+        return
+    import fcntl
+
+    with open(f"{path}.lock", "a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        yield  # closing the file drops the lock
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -92,10 +113,40 @@ def make_sampler(config: TuneConfig, seed: int) -> Any:
     return optuna.samplers.TPESampler(seed=seed, n_startup_trials=config.startup_trials)
 
 
-def worker_seed(config_seed: int, trials_before: int, worker: int) -> int:
-    """A sampler seed that differs by worker and by how far the study has got."""
-    state = np.random.SeedSequence([config_seed, trials_before, worker]).generate_state(1)
-    return int(state[0])
+def worker_seed(config_seed: int, trials_before: int, worker: int, session: int = 0) -> int:
+    """A sampler seed that differs by worker, by how far the study has got, and by session.
+
+    ``session`` (``claim_session``) is 0 for the only process that started at this point
+    of the study, so a lone process keeps its seeds; a concurrent one gets its own stream.
+    """
+    entropy = [config_seed, trials_before, worker] + ([session] if session else [])
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+
+
+def claim_session(storage: Any, name: str, trials_before: int) -> tuple[int, int]:
+    """A number no other process starting at ``trials_before`` of study ``name`` holds.
+
+    Two ``tune`` processes started together on one study (two terminals, two machines on
+    PostgreSQL) see the same ``trials_before``; each claims a session by creating a
+    marker study, which the storage's unique study names make atomic: the first gets 0,
+    the next 1, ... Returns (session, marker study id); ``release_session`` removes it.
+    """
+    import optuna
+
+    for session in range(10_000):
+        try:
+            marker = storage.create_new_study([optuna.study.StudyDirection.MINIMIZE],
+                                              f"{name}.session-{trials_before}-{session}")
+        except optuna.exceptions.DuplicatedStudyError:
+            continue
+        return session, marker
+    raise UsageError(f"--study {name}: 10,000 sessions started at trial {trials_before}; "
+                     "allowed: remove the stale *.session-* studies from the storage")
+
+
+def release_session(storage: Any, marker: int) -> None:
+    with contextlib.suppress(Exception):  # already gone: nothing to release
+        storage.delete_study(marker)
 
 
 def searched(config: TuneConfig, fit_cycles: Sequence[Cycle]) -> tuple[Parameter, ...]:
@@ -311,14 +362,19 @@ def optimize(config: TuneConfig, url: str, name: str, n_trials: int, workers: in
     before = len(study.trials)
     if n_trials == 0:
         return study
-    jobs = [WorkerJob(config.source, url, name, n, holdout, engine,
-                      worker_seed(config.seed, before, i), i, quiet, progress)
-            for i, n in enumerate(shares(n_trials, workers))]
-    jobs = [dataclasses.replace(job, workers=len(jobs)) for job in jobs]
-    if len(jobs) == 1:
-        run_worker(jobs[0])
-    else:
-        _run_workers(jobs)
+    sessions = make_storage(url)
+    session, marker = claim_session(sessions, name, before)
+    try:
+        jobs = [WorkerJob(config.source, url, name, n, holdout, engine,
+                          worker_seed(config.seed, before, i, session), i, quiet, progress)
+                for i, n in enumerate(shares(n_trials, workers))]
+        jobs = [dataclasses.replace(job, workers=len(jobs)) for job in jobs]
+        if len(jobs) == 1:
+            run_worker(jobs[0])
+        else:
+            _run_workers(jobs)
+    finally:
+        release_session(sessions, marker)
     return optuna.load_study(study_name=name, storage=make_storage(url))
 
 
