@@ -88,3 +88,15 @@ def number(default: Any = REQUIRED, low: float = 0.0, high: float = 1e7, unit: s
 def amount(default: Any = REQUIRED, doc: str = "") -> Field:
     """An amount in KRW bn (see ``money`` for the other forms a file may use)."""
     return Field("number", default, 1.0, 1e7, unit="KRW bn", doc=doc, money=True)
+
+
+def shares_problems(key: str, items: list[dict[str, Any]], share: str, table: str
+                    ) -> list[tuple[str, str]]:
+    """An array of tables whose ``share`` values must sum to 1 (population shares, seat
+    shares): missing or off-sum is one problem at ``key``."""
+    if not items:
+        return [(key, f"missing; allowed: one or more [[{table}]] tables")]
+    total = sum(item.get(share, 0.0) for item in items)
+    if abs(total - 1.0) > 1e-6:
+        return [(key, f"the {share} values sum to {total:g}; allowed: values summing to 1")]
+    return []

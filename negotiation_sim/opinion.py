@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .fields import Field, number
+from .fields import Field, number, shares_problems
 
 SETTINGS = {
     "max_increase_pct": number(30.0, 0.0, 1000.0, "%", "the ROK win-set with no opposition: the "
@@ -90,10 +90,4 @@ class Opinion:
 
 def problems(t: dict[str, Any]) -> list[tuple[str, str]]:
     """Checks across keys: at least one cohort; shares summing to 1."""
-    cohorts = t.get("cohorts", [])
-    if not cohorts:
-        return [("opinion.cohorts", "missing; allowed: one or more [[opinion.cohorts]] tables")]
-    total = sum(c.get("share", 0.0) for c in cohorts)
-    if abs(total - 1.0) > 1e-6:
-        return [("opinion.cohorts", f"shares sum to {total:g}; allowed: shares summing to 1")]
-    return []
+    return shares_problems("opinion.cohorts", t.get("cohorts", []), "share", "opinion.cohorts")

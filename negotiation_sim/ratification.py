@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import draws, rules
-from .fields import SIDES, Field, number
+from .fields import SIDES, Field, number, shares_problems
 
 SETTINGS = {
     "delay_months": Field("integer", 5, 0, 60, unit="months", doc="from the initialled deal to "
@@ -67,14 +67,9 @@ class Ratification:
 
 
 def problems(side: str, t: dict[str, Any]) -> list[tuple[str, str]]:
-    blocs = t.get("blocs", [])
-    key = f"ratification.{side}.blocs"
-    if not blocs:
-        return [(key, "missing; allowed: one or more [[ratification.<side>.blocs]] tables")]
-    total = sum(b.get("seats", 0.0) for b in blocs)
-    if abs(total - 1.0) > 1e-6:
-        return [(key, f"seat shares sum to {total:g}; allowed: shares summing to 1")]
-    return []
+    """Checks across keys: at least one bloc; seat shares summing to 1."""
+    return shares_problems(f"ratification.{side}.blocs", t.get("blocs", []), "seats",
+                           "ratification.<side>.blocs")
 
 
 def delay(legislatures: dict[str, Ratification]) -> int | None:
