@@ -16,6 +16,7 @@ from typing import Any
 
 from . import schema
 from .calendar import format_month, parse_month
+from .configfile import MAX_DEPTH, nesting, read_toml
 from .errors import ScenarioError
 from .events import KINDS, Furlough, LeaderChange, Principal, Shock, Walkout
 from .tactics import ACCEPTANCE, OFFERING
@@ -89,14 +90,7 @@ class Scenario:
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Read, override and validate a scenario file."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([("(file)", f"cannot read: {exc.strerror}")], source) from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([("(syntax)", f"not valid TOML: {exc}")], source) from None
+    raw = read_toml(path)
     if overrides:
         raw = apply_overrides(raw, overrides, source)
     return from_dict(raw, source)
@@ -105,9 +99,10 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
 def parse_value(text: str) -> Any:
     """A ``--set`` value: a TOML value (number, bool, string, list), else plain text."""
     try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except (tomllib.TOMLDecodeError, RecursionError):
         return text
+    return text if nesting(value) > MAX_DEPTH else value
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any],

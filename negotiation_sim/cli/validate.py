@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
-from pathlib import Path
 
+from ..configfile import read_toml
 from ..errors import ScenarioError
 
 
@@ -23,10 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _kind(path: str) -> str:
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return "scenario"  # the scenario loader reports the read or syntax error
+    """Which kind of config ``path`` is (by its top table); reading errors raise here."""
+    raw = read_toml(path)
     return next((k for k in ("sweep", "tune", "sensitivity") if k in raw), "scenario")
 
 
