@@ -239,12 +239,15 @@ def _check_side(ck: _Checker, raw: Any, side: str) -> dict[str, Any]:
                    f"unknown {part} {name!r}; allowed: {', '.join(registry)}")
             continue
         params = {k: v for k, v in table.items() if k != "name"}
-        if part == "tactic" and params.get("deadline_months") == "expiry":
+        if (part == "tactic" and params.get("deadline_months") == "expiry"
+                and "deadline_months" in {p.name for p in registry[name].params}):
             params["deadline_months"] = "expiry"  # resolved in _cross_checks
             check_params = {k: v for k, v in params.items() if k != "deadline_months"}
         else:
             check_params = params
         for key, msg in registry[name].check(check_params):
+            if part == "tactic" and key == "deadline_months" and not msg.startswith("unknown"):
+                msg += ', or "expiry" (the months from talks_start to the expiry)'
             ck.add(f"{side}.{part}.{key}", msg)
         out[part] = {"name": name, **params}
     return out
