@@ -276,6 +276,7 @@ def _cross_checks(ck: _Checker, r: dict[str, Any]) -> None:
                "allowed: a month at or after talks_start")
         return
     expiry = parse_month(r["agreement_in_force"]["expires"]) - start
+    _check_expiry(ck, r, expiry, horizon - start)
     for side in schema.SIDES:
         s = r[side]
         sign = SIGN[side]
@@ -285,6 +286,8 @@ def _cross_checks(ck: _Checker, r: dict[str, Any]) -> None:
                    f"opening demand {s['opening']:g}; allowed: {want} the opening")
         tactic = s.get("tactic", {})
         if tactic.get("deadline_months") == "expiry":
+            if expiry < 0:
+                continue  # reported by _check_expiry
             if expiry < 1:
                 ck.add(f"{side}.tactic.deadline_months", "'expiry' needs the agreement to "
                        "expire after talks_start; allowed: an integer >= 1")
@@ -292,6 +295,7 @@ def _cross_checks(ck: _Checker, r: dict[str, Any]) -> None:
                 tactic["deadline_months"] = expiry
     rounds = r["rounds"]
     if "months" in rounds:
+        _check_duplicate_rounds(ck, rounds["months"])
         idx = sorted({parse_month(m) - start for m in rounds["months"]})
         if idx[0] < 0 or idx[-1] > horizon - start:
             ck.add("rounds.months", "a round month lies outside talks_start..horizon; allowed: "
@@ -307,6 +311,33 @@ def _cross_checks(ck: _Checker, r: dict[str, Any]) -> None:
             continue
         for key, message in KINDS[ev["type"]].cross_problems(ev, m, ctx):
             ck.add(f"events.{i}.{key}", message)
+
+
+def _check_expiry(ck: _Checker, r: dict[str, Any], expiry: int, last: int) -> None:
+    """The agreement in force expires within the run: not before talks start (every month
+    would count as a gap month since the expiry), not after the horizon (no run could
+    reach the gap the model is about)."""
+    talks, horizon = r["scenario"]["talks_start"], r["scenario"]["horizon"]
+    expires = r["agreement_in_force"]["expires"]
+    if expiry < 0:
+        ck.add("agreement_in_force.expires", f"{expires} is before talks_start {talks}; "
+               f"allowed: a month from talks_start to horizon ({talks}..{horizon})")
+    elif expiry > last:
+        ck.add("scenario.horizon", f"{horizon} is before the expiry "
+               f"(agreement_in_force.expires = {expires}), so no run reaches it; allowed: a "
+               f"month at or after {expires}")
+
+
+def _check_duplicate_rounds(ck: _Checker, months: list[str]) -> None:
+    """Each round month once: a repeated month would silently collapse into one round."""
+    seen: dict[int, str] = {}
+    for text in months:
+        m = parse_month(text)
+        if m in seen:
+            ck.add("rounds.months", f"{text} is listed twice; allowed: distinct months "
+                   "(one round a month)")
+            return
+        seen[m] = text
 
 
 def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:

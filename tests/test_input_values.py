@@ -83,3 +83,36 @@ def test_python_api_names_the_key(tmp_path):
     with pytest.raises(ScenarioError, match=r"us\.tactic\.deadline_months: \[\] is not a "
                        r"number"):
         load_scenario(path)
+
+
+DATES = [
+    ("expiry before talks start", TEACHING.replace('expires = "2024-07"', 'expires = "2019-05"'),
+     r"agreement_in_force\.expires: 2019-05 is before talks_start 2024-01; allowed: a month "
+     r"from talks_start to horizon \(2024-01\.\.2025-12\)"),
+    ("horizon before expiry", TEACHING.replace('horizon = "2025-12"', 'horizon = "2024-05"'),
+     r"scenario\.horizon: 2024-05 is before the expiry \(agreement_in_force\.expires = "
+     r"2024-07\), so no run reaches it; allowed: a month at or after 2024-07"),
+    ("duplicate round month", TEACHING.replace(
+        "every_months = 1", 'months = ["2024-01", "2024-03", "2024-05", "2024-03"]'),
+     r"rounds\.months: 2024-03 is listed twice; allowed: distinct months \(one round a "
+     r"month\)"),
+]
+
+
+@pytest.mark.parametrize("label,text,message", DATES, ids=[d[0] for d in DATES])
+def test_dates_refused(tmp_path, capsys, label, text, message):
+    refused(tmp_path, capsys, text, message)
+
+
+def test_expiry_in_the_first_and_last_month_is_allowed(configs):
+    first = load_scenario(configs / "teaching.toml", {"agreement_in_force.expires": "2024-01"})
+    last = load_scenario(configs / "teaching.toml", {"agreement_in_force.expires": "2025-12"})
+    assert (first.expiry, last.expiry) == (0, 23)
+
+
+def test_expiry_before_start_with_expiry_deadline_is_one_problem(tmp_path):
+    text = us_tactic('{ name = "conceder", deadline_months = "expiry" }').replace(
+        'expires = "2024-07"', 'expires = "2023-07"')
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write_scenario(tmp_path, text))
+    assert [key for key, _ in info.value.problems] == ["agreement_in_force.expires"]
