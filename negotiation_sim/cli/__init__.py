@@ -76,3 +76,20 @@ def positive_int(text: str | None, flag: str, default: int | None, low: int = 1,
     if not str(text).isdigit() or int(text) < low:
         raise UsageError(f"{flag} {text}: allowed: an integer >= {low}{note}")
     return int(text)
+
+
+MAX_SEED = 2**63 - 1  # the largest seed a config's ``seed`` key takes, too
+
+
+def seed_option(seed: int, flag: str = "--seed") -> int:
+    """A run seed from the command line, in [0, MAX_SEED]."""
+    if not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"{flag} {seed}: allowed: an integer in [0, {MAX_SEED}]")
+    return seed
+
+
+def path_option(text: str | None, flag: str, what: str = "a folder path") -> str | None:
+    """A path option: None when absent; an empty or blank one is refused (not the default)."""
+    if text is not None and not text.strip():
+        raise UsageError(f"{flag} {text!r}: empty; allowed: {what}")
+    return text

@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import UsageError
-from . import overrides_from
+from . import overrides_from, path_option, seed_option
 
 ALLOWED_SOURCE = "a scenario .toml file or a folder written by `negotiation-sim run --out`"
 
@@ -46,14 +46,12 @@ def main(args: argparse.Namespace) -> int:
                              "settings in manifest.json)")
         default = source / "dance.png"
     elif source.is_file():
-        seed = 0 if args.seed is None else args.seed
-        if seed < 0:
-            raise UsageError(f"--seed {seed}: allowed: an integer >= 0")
+        seed = seed_option(0 if args.seed is None else args.seed)
         default = None
     else:
         raise UsageError(f"{source}: no such file or folder; allowed: {ALLOWED_SOURCE}")
 
-    out = Path(args.out) if args.out else default
+    out = Path(args.out) if path_option(args.out, "--out", "a path ending in .png") else default
     if out is not None and out.suffix.lower() != ".png":
         raise UsageError(f"--out {out}: not a .png file name; allowed: a path ending in .png")
 

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from . import overrides_from
+from . import overrides_from, path_option, seed_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,13 +30,11 @@ def main(args: argparse.Namespace) -> int:
     from ..api import run
     from ..scenario import load_scenario
 
-    if args.seed < 0:
-        from ..errors import UsageError
-
-        raise UsageError(f"--seed {args.seed}: allowed: an integer >= 0")
+    seed_option(args.seed)
+    path_option(args.out, "--out")
     overrides = overrides_from(args.set)
     scenario = load_scenario(args.config, overrides)
-    folder = storage.ResultsFolder.create(args.out) if args.out else None
+    folder = storage.ResultsFolder.create(args.out) if args.out is not None else None
     result = run(scenario, seed=args.seed)
     outcome = result.outcome.to_dict()
     if folder is not None:

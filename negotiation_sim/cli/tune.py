@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from . import positive_int
+from . import path_option, positive_int
 
 if TYPE_CHECKING:
     from ..tuning.runner import Fold, LeaveOneOut
@@ -80,8 +80,10 @@ def main(args: argparse.Namespace) -> int:
     if args.leave_one_out and len(config.cycles) < 2:
         raise UsageError(f"--leave-one-out: {config.source} has one cycle; allowed: a config "
                          "with two or more cycles")
+    path_option(args.storage, "--storage", "an Optuna storage URL")
+    path_option(args.study, "--study", "a study name")
     storage = make_storage(args.storage) if args.storage else None  # bad URL: fail first
-    out = ResultsFolder.create(args.out or Path("results") / config.name)
+    out = ResultsFolder.create(path_option(args.out, "--out") or Path("results") / config.name)
     url = args.storage or default_storage(out.path)
     storage = storage or make_storage(url)
     holdouts = config.cycle_names if args.leave_one_out else [args.holdout]
