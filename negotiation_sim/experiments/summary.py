@@ -15,7 +15,8 @@ over the agreement in force, %, among agreements: mean, 10th, 50th, 90th percent
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -57,18 +58,19 @@ def load(runs: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, list[str]]:
     file = path / RUNS if path.is_dir() else path
     if not file.exists():
         read_runs(path)  # raises the one-line error
-    reader = pq.ParquetFile(file, pre_buffer=False)  # one row group (chunk) in memory
+    reader = _open_runs(file)  # one row group (chunk) in memory
     params = swept_parameters(reader.schema_arrow.names)
     n = reader.metadata.num_rows
     columns: dict[str, np.ndarray] = {}
     start = 0
     for i in range(reader.num_row_groups):
-        group = reader.read_row_group(i, columns=[*params, *NEEDED])
-        part = _compact({c: group.column(c).to_pandas() for c in [*params, *NEEDED]}, params,
-                        group.num_rows)
+        with _foreign(file):
+            group = reader.read_row_group(i, columns=[*params, *NEEDED])
+            part = _compact({c: group.column(c).to_pandas() for c in [*params, *NEEDED]},
+                            params, group.num_rows)
         for name in part.columns:
             if name not in columns:
-                columns[name] = np.empty(n, dtype=part[name].dtype)
+                columns[name] = np.empty(n, dtype=part[name].to_numpy().dtype)
             columns[name][start:start + len(part)] = part[name].to_numpy()
         start += len(part)
     pa.default_memory_pool().release_unused()
@@ -76,6 +78,32 @@ def load(runs: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, list[str]]:
         return _compact({c: pd.Series([], dtype=float) for c in [*params, *NEEDED]}, params,
                         0), params
     return pd.DataFrame(columns, copy=False), params
+
+
+_WRITTEN_BY = "a runs.parquet written by `negotiation-sim sweep`"
+
+
+@contextmanager
+def _foreign(file: Path) -> Iterator[None]:
+    """Turn what a damaged or foreign Parquet file raises into one line naming it."""
+    try:
+        yield
+    except (OSError, ValueError, TypeError, KeyError, pa.ArrowException) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise UsageError(f"{file}: cannot read as a sweep's runs table ({reason}); allowed: "
+                         f"{_WRITTEN_BY}") from None
+
+
+def _open_runs(file: Path) -> pq.ParquetFile:
+    """``file`` opened as a sweep's runs table: Parquet, with the outcome columns."""
+    with _foreign(file):
+        reader = pq.ParquetFile(file, pre_buffer=False)
+    missing = [c for c in NEEDED if c not in reader.schema_arrow.names]
+    if missing:
+        raise UsageError(f"{file}: missing columns {', '.join(missing)}; allowed: "
+                         f"{_WRITTEN_BY} (columns {', '.join(NEEDED)} and the swept "
+                         "parameters)")
+    return reader
 
 
 def _compact(columns: dict[str, pd.Series], params: list[str], n: int) -> pd.DataFrame:
