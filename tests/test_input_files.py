@@ -90,3 +90,17 @@ def test_deep_set_value_stays_text():
     deep = "[" * 3000 + "]" * 3000
     assert parse_value(deep) == deep
     assert parse_value("[[1]]") == [[1]]
+
+
+@pytest.mark.parametrize("name", ["ABSOLUTE", "../../../x", "a/b", ".hidden", ""])
+def test_plot_name_cannot_leave_the_plots_folder(tmp_path, capsys, monkeypatch, name):
+    name = str(tmp_path / "outside" / "x") if name == "ABSOLUTE" else name  # stays in tmp
+    work = tmp_path / "work"
+    work.mkdir()
+    path = tmp_path / "s.toml"
+    path.write_text(TEACHING.replace('name = "teaching"', f'name = "{name}"'))
+    monkeypatch.chdir(work)
+    line = one_error_line(capsys, ["plot", str(path)])
+    assert line == (f"error: {path}: scenario.name: {name!r} cannot name the plot file; "
+                    "allowed: letters, digits, _ . - (or give --out FILE.png)")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["s.toml", "work"]
