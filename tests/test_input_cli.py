@@ -138,3 +138,19 @@ def test_summarize_junk_and_foreign_tables(tmp_path, capsys):
                  ).to_parquet(typed)
     one_line(capsys, ["summarize", str(typed)],
              re.escape(f"{typed}: cannot read as a sweep's runs table (") + ".*many.*")
+
+
+@pytest.mark.parametrize("brk", ["\n", "\r", "\u2028", "\x85"])
+def test_line_breaks_in_a_value_stay_on_one_line(capsys, brk):
+    one_line(capsys, ["run", str(TEACHING), "--set", f"scenario.talks_start=a{brk}b"],
+             re.escape(f"{TEACHING}: scenario.talks_start: 'a") + r"\\(n|r|u2028|x85)"
+             + re.escape("b' is not a month; allowed: 'YYYY-MM' (e.g. '2019-12')"))
+
+
+def test_tune_report_without_a_study_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    one_line(capsys, ["tune", str(CONFIGS / "tune_history.toml"), "--trials", "0", "--out",
+                      str(out)], re.escape(f"--trials 0: no study in {out / 'study.db'} to "
+                                           "report; allowed: --trials N >= 1 (or --storage URL "
+                                           "of a stored study)"))
+    assert not out.exists()

@@ -41,11 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ScenarioError, UsageError) as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head and the like
         sys.stderr.close()
@@ -53,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def one_line(text: str) -> str:
+    """An error message on one line, whatever line breaks a user's value carried into it."""
+    for brk in "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029":  # what str.splitlines splits on
+        text = text.replace(brk, brk.encode("unicode_escape").decode("ascii"))
+    return text
 
 
 def overrides_from(pairs: list[str] | None) -> dict[str, object]:

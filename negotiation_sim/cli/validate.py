@@ -11,6 +11,7 @@ import sys
 
 from ..configfile import read_toml
 from ..errors import ScenarioError
+from . import one_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +60,7 @@ def main(args: argparse.Namespace) -> int:
             summary = _check(path)
         except ScenarioError as exc:
             for line in exc.lines():
-                print(f"error: {line}", file=sys.stderr)
+                print(f"error: {one_line(line)}", file=sys.stderr)
             status = 2
             continue
         print(f"{path}: ok ({summary})")
