@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 MODES = ("value", "times", "premium_times", "percent_above_amount", "percent_of_amount", "plus")
 SPEC_KEYS = ("values", "low", "high", "step", "n", "log", "integer", "mode", "default")
 _SELECTOR = re.compile(r"^events\[([^\]]*)\]\.([A-Za-z_]+)$")
+MAX_VALUES = 10**6  # values one parameter's range may expand to (before any allocation)
 _INTEGER_KEYS = ("deadline_months", "window", "after_months", "after_gap_months")
 
 
@@ -307,10 +308,14 @@ def _range(name: str, low: float, high: float, step: Any, n: Any, log: bool, int
     if step is not None:
         if not _number(step) or step <= 0 or log:
             return f"step {step!r} is not allowed; allowed: a number > 0 (without log)"
+        count = (high - low) / step + 1
+        if count > MAX_VALUES:
+            return (f"step {step!r} over [{low!r}, {high!r}] gives {count:,.0f} values; "
+                    f"allowed: at most {MAX_VALUES:,} values per parameter")
         values = discrete_range(low, high, step=step)
     else:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            return f"n {n!r} is not allowed; allowed: an integer >= 1"
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_VALUES:
+            return f"n {n!r} is not allowed; allowed: an integer in [1, {MAX_VALUES:,}]"
         values = discrete_range(low, high, n=n, log=log)
     if integer:
         values = tuple(sorted({int(round(v)) for v in values}))

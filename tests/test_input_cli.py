@@ -154,3 +154,15 @@ def test_tune_report_without_a_study_writes_nothing(tmp_path, capsys):
                                            "report; allowed: --trials N >= 1 (or --storage URL "
                                            "of a stored study)"))
     assert not out.exists()
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("{ low = 1150.0, high = 3.0e16, step = 250.0 }",
+     r"step 250\.0 over \[1150\.0, 3e\+16\] gives 119,999,999,999,996 values; allowed: at most "
+     r"1,000,000 values per parameter"),
+    ("{ low = 1150.0, high = 1400.0, n = 1000000000000 }",
+     r"n 1000000000000 is not allowed; allowed: an integer in \[1, 1,000,000\]"),
+])
+def test_ranges_too_long_refused_before_allocating(tmp_path, spec, message):
+    with pytest.raises(ScenarioError, match=r"sweep\.parameters\.us\.opening: " + message):
+        load_sweep(sweep_config(tmp_path, spec))
