@@ -18,16 +18,55 @@ from .errors import ScenarioError
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
+MAX_DEPTH = 32  # levels of nested tables and arrays a config file may hold
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a config file, or raise ``ScenarioError`` naming the file."""
+    """Parse a config file, or raise ``ScenarioError`` naming the file.
+
+    Every way a file can be unreadable ends in one line: missing or unreadable, not
+    UTF-8 (binary junk, UTF-16), not TOML, or nested deeper than ``MAX_DEPTH`` (which
+    would otherwise exhaust Python's recursion limit while parsing or checking it).
+    """
     source = str(path)
     try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise ScenarioError([("(file)", f"cannot read: {exc.strerror}; allowed: a readable "
                               "config file (TOML)")], source) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([("(file)", f"not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+                              f"offset {exc.start}); allowed: a UTF-8 TOML file")],
+                            source) from None
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([("(syntax)", f"not valid TOML: {exc}")], source) from None
+    except RecursionError:
+        raise ScenarioError([("(syntax)", f"nested too deep to read; allowed: at most "
+                              f"{MAX_DEPTH} levels of tables and arrays")], source) from None
+    if nesting(raw) > MAX_DEPTH:
+        raise ScenarioError([("(syntax)", f"nested {nesting(raw)} levels deep; allowed: at most "
+                              f"{MAX_DEPTH} levels of tables and arrays")], source)
+    return raw
+
+
+def nesting(value: Any) -> int:
+    """Levels of nested tables and arrays in a parsed value (0 for a plain value), without
+    recursion, so any depth tomllib returns can be measured."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, dict) else (
+            node if isinstance(node, list) else None)
+        if children is None:
+            continue
+        deepest = max(deepest, level + 1)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 class TopTable:

@@ -284,7 +284,20 @@ def _values(spec: dict[str, Any], rules: SpecRules, name: str) -> Parameter | st
     if not isinstance(values, list) or not values or any(
             isinstance(v, dict | list) for v in values):
         return f"{values!r} is not a list of values; {rules.allowed}"
+    kinds = {_value_kind(v) for v in values}
+    if len(kinds) > 1 or None in kinds:  # one column type per parameter in results tables
+        return (f"{values!r} mixes types; allowed: values all numbers, all text or all "
+                "true/false")
     return Parameter(name, values=tuple(values))
+
+
+def _value_kind(value: Any) -> str | None:
+    """A swept value's column kind: number, text or bool (None: none of these)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return "text" if isinstance(value, str) else None
 
 
 def _range(name: str, low: float, high: float, step: Any, n: Any, log: bool, integer: bool,

@@ -16,6 +16,7 @@ from typing import Any
 
 from . import money, opinion, ratification, schema
 from .calendar import format_month, parse_date, parse_month
+from .configfile import MAX_DEPTH, nesting, read_toml
 from .errors import ScenarioError
 from .events import KINDS, Election, Furlough, LeaderChange, Principal, Shock, Walkout
 from .tactics import ACCEPTANCE, OFFERING
@@ -95,14 +96,7 @@ class Scenario:
 def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Read, override and validate a scenario file."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([("(file)", f"cannot read: {exc.strerror}")], source) from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([("(syntax)", f"not valid TOML: {exc}")], source) from None
+    raw = read_toml(path)
     if overrides:
         raw = apply_overrides(raw, overrides, source)
     return from_dict(raw, source)
@@ -111,9 +105,10 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
 def parse_value(text: str) -> Any:
     """A ``--set`` value: a TOML value (number, bool, string, list), else plain text."""
     try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except (tomllib.TOMLDecodeError, RecursionError):
         return text
+    return text if nesting(value) > MAX_DEPTH else value
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any],
@@ -317,12 +312,15 @@ def _check_side(ck: _Checker, raw: Any, side: str) -> dict[str, Any]:
             ck.add(f"{side}.{part}.{key}", f"unknown parameter of {name!r}; allowed: "
                    f"{', '.join(['name', *known])}")
             del params[key]
-        if part == "tactic" and params.get("deadline_months") == "expiry":
+        if (part == "tactic" and params.get("deadline_months") == "expiry"
+                and "deadline_months" in {p.name for p in registry[name].params}):
             params["deadline_months"] = "expiry"  # resolved in _cross_checks
             check_params = {k: v for k, v in params.items() if k != "deadline_months"}
         else:
             check_params = params
         for key, msg in registry[name].check(check_params):
+            if part == "tactic" and key == "deadline_months" and not msg.startswith("unknown"):
+                msg += ', or "expiry" (the months from talks_start to the expiry)'
             ck.add(f"{side}.{part}.{key}", msg)
         out[part] = {"name": name, **params}
     return out
@@ -386,6 +384,7 @@ def _cross_checks(ck: _Checker, r: dict[str, Any]) -> None:
                "allowed: a month at or after talks_start")
         return
     expiry = parse_month(r["agreement_in_force"]["expires"]) - start
+    _check_expiry(ck, r, expiry, horizon - start)
     for side in schema.SIDES:
         s = r[side]
         sign = SIGN[side]
@@ -395,11 +394,15 @@ def _cross_checks(ck: _Checker, r: dict[str, Any]) -> None:
                    f"opening demand {s['opening']:g}; allowed: {want} the opening")
         tactic = s.get("tactic", {})
         if tactic.get("deadline_months") == "expiry":
+            if expiry < 0:
+                continue  # reported by _check_expiry
             if expiry < 1:
                 ck.add(f"{side}.tactic.deadline_months", "'expiry' needs the agreement to "
                        "expire after talks_start; allowed: an integer >= 1")
             else:
                 tactic["deadline_months"] = expiry
+    if "months" in r["rounds"]:
+        _check_duplicate_rounds(ck, r["rounds"]["months"])
     counts = round_counts(r["rounds"], start, horizon)
     idx = [m for m, c in enumerate(counts) if c]
     key = next((k for k in ("dates", "months") if k in r["rounds"]), None)
@@ -442,6 +445,33 @@ def round_counts(rounds: dict[str, Any], start: int, horizon: int) -> tuple[int,
         if 0 <= m < len(counts):
             counts[m] += 1
     return tuple(counts)
+
+
+def _check_expiry(ck: _Checker, r: dict[str, Any], expiry: int, last: int) -> None:
+    """The agreement in force expires within the run: not before talks start (every month
+    would count as a gap month since the expiry), not after the horizon (no run could
+    reach the gap the model is about)."""
+    talks, horizon = r["scenario"]["talks_start"], r["scenario"]["horizon"]
+    expires = r["agreement_in_force"]["expires"]
+    if expiry < 0:
+        ck.add("agreement_in_force.expires", f"{expires} is before talks_start {talks}; "
+               f"allowed: a month from talks_start to horizon ({talks}..{horizon})")
+    elif expiry > last:
+        ck.add("scenario.horizon", f"{horizon} is before the expiry "
+               f"(agreement_in_force.expires = {expires}), so no run reaches it; allowed: a "
+               f"month at or after {expires}")
+
+
+def _check_duplicate_rounds(ck: _Checker, months: list[str]) -> None:
+    """Each round month once: a repeated month would silently collapse into one round."""
+    seen: dict[int, str] = {}
+    for text in months:
+        m = parse_month(text)
+        if m in seen:
+            ck.add("rounds.months", f"{text} is listed twice; allowed: distinct months "
+                   "(one round a month)")
+            return
+        seen[m] = text
 
 
 def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:

@@ -77,7 +77,7 @@ def sample_leader_amounts(rng: np.random.Generator, side: str) -> tuple[float, f
 def random_batch(rng: np.random.Generator, runs: int) -> tuple[dict, pd.DataFrame]:
     """A random scenario (raw dict) and ``runs`` rows of per-run overrides."""
     n_months = int(rng.integers(10, 48))
-    expiry = int(rng.integers(-2, n_months - 1))
+    expiry = int(rng.integers(0, n_months - 1))  # scenario.py: within talks_start..horizon
     names_vary = rng.random() < 0.25  # names and protocol change from row to row
     if rng.random() < 0.5:
         rounds = {"every_months": int(rng.integers(1, 4))}

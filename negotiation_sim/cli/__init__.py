@@ -67,11 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ScenarioError, UsageError) as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head and the like
         sys.stderr.close()
@@ -102,6 +99,13 @@ def run() -> None:
     sys.exit(code)
 
 
+def one_line(text: str) -> str:
+    """An error message on one line, whatever line breaks a user's value carried into it."""
+    for brk in "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029":  # what str.splitlines splits on
+        text = text.replace(brk, brk.encode("unicode_escape").decode("ascii"))
+    return text
+
+
 def overrides_from(pairs: list[str] | None) -> dict[str, object]:
     """``--set a.b=value`` pairs -> {dotted key: parsed value}."""
     from ..scenario import parse_value
@@ -123,3 +127,20 @@ def positive_int(text: str | None, flag: str, default: int | None, low: int = 1,
     if not str(text).isdigit() or int(text) < low:
         raise UsageError(f"{flag} {text}: allowed: an integer >= {low}{note}")
     return int(text)
+
+
+MAX_SEED = 2**63 - 1  # the largest seed a config's ``seed`` key takes, too
+
+
+def seed_option(seed: int, flag: str = "--seed") -> int:
+    """A run seed from the command line, in [0, MAX_SEED]."""
+    if not 0 <= seed <= MAX_SEED:
+        raise UsageError(f"{flag} {seed}: allowed: an integer in [0, {MAX_SEED}]")
+    return seed
+
+
+def path_option(text: str | None, flag: str, what: str = "a folder path") -> str | None:
+    """A path option: None when absent; an empty or blank one is refused (not the default)."""
+    if text is not None and not text.strip():
+        raise UsageError(f"{flag} {text!r}: empty; allowed: {what}")
+    return text

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..errors import UsageError
-from . import overrides_from
+from ..errors import ScenarioError, UsageError
+from . import overrides_from, path_option, seed_option
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 ALLOWED_SOURCE = "a scenario .toml file or a folder written by `negotiation-sim run --out`"
 
@@ -46,14 +50,12 @@ def main(args: argparse.Namespace) -> int:
                              "settings in manifest.json)")
         default = source / "dance.png"
     elif source.is_file():
-        seed = 0 if args.seed is None else args.seed
-        if seed < 0:
-            raise UsageError(f"--seed {seed}: allowed: an integer >= 0")
+        seed = seed_option(0 if args.seed is None else args.seed)
         default = None
     else:
         raise UsageError(f"{source}: no such file or folder; allowed: {ALLOWED_SOURCE}")
 
-    out = Path(args.out) if args.out else default
+    out = Path(args.out) if path_option(args.out, "--out", "a path ending in .png") else default
     if out is not None and out.suffix.lower() != ".png":
         raise UsageError(f"--out {out}: not a .png file name; allowed: a path ending in .png")
 
@@ -68,7 +70,7 @@ def main(args: argparse.Namespace) -> int:
 
         scenario = load_scenario(source, overrides_from(args.set))
         if out is None:
-            out = Path("results") / "plots" / f"{scenario.name}-seed{seed}.png"
+            out = Path("results") / "plots" / f"{_file_name(scenario)}-seed{seed}.png"
         storage.prepare_dir(out.parent, "--out")  # before the run: fail fast
         result = run(scenario, seed=seed)
         trace, outcome, seed = result.trace, result.outcome, result.seed
@@ -79,3 +81,15 @@ def main(args: argparse.Namespace) -> int:
     save(dance_figure(trace, scenario, outcome, seed=seed), out)
     print(f"wrote {out}")
     return 0
+
+
+def _file_name(scenario: Scenario) -> str:
+    """The scenario's name as a file name: checked like sweep names, so that a name such
+    as ``/abs/x`` or ``../../x`` cannot write outside results/plots."""
+    from ..configfile import NAME
+
+    if not NAME.match(scenario.name):
+        raise ScenarioError([("scenario.name", f"{scenario.name!r} cannot name the plot "
+                              "file; allowed: letters, digits, _ . - (or give --out "
+                              "FILE.png)")], scenario.source)
+    return scenario.name

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from . import overrides_from
+from . import overrides_from, path_option, seed_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,15 +37,13 @@ def main(args: argparse.Namespace) -> int:
     from ..outcome import unit_label
     from ..scenario import load_scenario
 
-    if args.seed < 0:
-        from ..errors import UsageError
-
-        raise UsageError(f"--seed {args.seed}: allowed: an integer >= 0")
+    seed_option(args.seed)
+    path_option(args.out, "--out")
     overrides = overrides_from(args.set)
     if args.replications is not None or args.engine is not None:
         return _replicated(args, overrides)
     scenario = load_scenario(args.config, overrides)
-    folder = storage.ResultsFolder.create(args.out) if args.out else None
+    folder = storage.ResultsFolder.create(args.out) if args.out is not None else None
     result = run(scenario, seed=args.seed)
     outcome = result.outcome.to_dict()
     if folder is not None:

@@ -29,12 +29,12 @@ def main(args: argparse.Namespace) -> int:
     from ..engine import resolve_engine
     from ..storage import ResultsFolder
     from ..tuning.sensitivity import load_sensitivity_config, run_sensitivity, write_outputs
-    from . import positive_int
+    from . import path_option, positive_int
 
     config = load_sensitivity_config(args.config)
     workers = positive_int(args.workers, "--workers", 1)
     engine = resolve_engine(args.engine)
-    out = ResultsFolder.create(args.out or Path("results") / config.name)
+    out = ResultsFolder.create(path_option(args.out, "--out") or Path("results") / config.name)
     command = f"negotiation-sim sensitivity {args.config}" + (
         f" --workers {workers}" if workers != 1 else "") + (
         f" --engine {args.engine}" if args.engine else "") + (

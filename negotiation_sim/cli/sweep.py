@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import WriteError
-from . import positive_int
+from . import path_option, positive_int
 
 EXIT_FAILED_RUNS = 1
 
@@ -46,7 +46,7 @@ def main(args: argparse.Namespace) -> int:
 
     workers = positive_int(args.workers, "--workers", None)
     config = load_sweep(args.config)
-    out = Path(args.out) if args.out else Path("results") / config.name
+    out = Path(args.out) if path_option(args.out, "--out") else Path("results") / config.name
     try:
         report = run_sweep(config, SweepOptions(
             workers=workers, scheduler=args.scheduler, out=out, resume=args.resume,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from . import positive_int
+from . import path_option, positive_int
 
 if TYPE_CHECKING:
     from ..tuning.runner import Fold, LeaveOneOut
@@ -83,8 +83,14 @@ def main(args: argparse.Namespace) -> int:
     if args.leave_one_out and len(config.cycles) < 2:
         raise UsageError(f"--leave-one-out: {config.source} has one cycle; allowed: a config "
                          "with two or more cycles")
+    path_option(args.storage, "--storage", "an Optuna storage URL")
+    path_option(args.study, "--study", "a study name")
     storage = make_storage(args.storage) if args.storage else None  # bad URL: fail first
-    out = ResultsFolder.create(args.out or Path("results") / config.name)
+    out_path = Path(path_option(args.out, "--out") or Path("results") / config.name)
+    if trials == 0 and args.storage is None and not (out_path / "study.db").is_file():
+        raise UsageError(f"--trials 0: no study in {out_path / 'study.db'} to report; "
+                         "allowed: --trials N >= 1 (or --storage URL of a stored study)")
+    out = ResultsFolder.create(out_path)
     url = args.storage or default_storage(out.path)
     storage = storage or make_storage(url)
     holdouts = config.cycle_names if args.leave_one_out else [args.holdout]

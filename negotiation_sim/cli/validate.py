@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
-from pathlib import Path
 
+from ..configfile import read_toml
 from ..errors import ScenarioError
+from . import one_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,10 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _kind(path: str) -> str:
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return "scenario"  # the scenario loader reports the read or syntax error
+    """Which kind of config ``path`` is (by its top table); reading errors raise here."""
+    raw = read_toml(path)
     return next((k for k in ("sweep", "tune", "sensitivity") if k in raw), "scenario")
 
 
@@ -62,7 +60,7 @@ def main(args: argparse.Namespace) -> int:
             summary = _check(path)
         except ScenarioError as exc:
             for line in exc.lines():
-                print(f"error: {line}", file=sys.stderr)
+                print(f"error: {one_line(line)}", file=sys.stderr)
             status = 2
             continue
         print(f"{path}: ok ({summary})")

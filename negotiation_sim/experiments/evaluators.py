@@ -46,6 +46,7 @@ PRELOAD = ["negotiation_sim.experiments.chunks"]
 MAX_POOL_RESTARTS = 3
 STOP_GRACE = 0.5  # seconds a stopped worker has to exit on SIGTERM before SIGKILL
 CONNECT_TIMEOUT = 10  # seconds to reach a Dask scheduler
+DASK_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss")  # Dask's protocols that reach another process
 
 
 def default_workers() -> int:
@@ -296,8 +297,11 @@ class DaskEvaluator(Evaluator):
             _probe(self.address)
             try:
                 self.client = Client(self.address, timeout=f"{CONNECT_TIMEOUT}s")
-            except (OSError, TimeoutError) as exc:
-                raise UsageError(f"--scheduler {self.address}: cannot connect ({exc}); "
+            except (OSError, TimeoutError, ValueError, TypeError) as exc:
+                # ValueError/TypeError: Dask could not use the address (no port, TLS
+                # without a certificate, ...).
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise UsageError(f"--scheduler {self.address}: cannot connect ({reason}); "
                                  "allowed: the address of a running dask scheduler, e.g. "
                                  "tcp://host:8786, or local") from None
             try:
@@ -368,9 +372,11 @@ def _probe(address: str) -> None:
 def make_evaluator(workers: int | None = None, scheduler: str | None = None) -> Evaluator:
     """The evaluator for ``--workers`` / ``--scheduler``."""
     if scheduler:
-        if scheduler != "local" and "://" not in scheduler:
+        scheme = scheduler.partition("://")[0]
+        if scheduler != "local" and ("://" not in scheduler or scheme not in DASK_SCHEMES):
             raise UsageError(f"--scheduler {scheduler}: not an address; allowed: local, or a "
-                             "dask scheduler address like tcp://host:8786")
+                             "dask scheduler address like tcp://host:8786 (protocols: "
+                             f"{', '.join(DASK_SCHEMES)})")
         return DaskEvaluator(scheduler, workers)
     workers = workers or default_workers()
     return Evaluator() if workers == 1 else ProcessEvaluator(workers)

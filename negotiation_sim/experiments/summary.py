@@ -13,7 +13,8 @@ a swept ``agreement_in_force.expires``, else the folder's manifest, else ``expir
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -86,18 +87,19 @@ def load(runs: pd.DataFrame | str | Path, expiry: str | None = None,
         read_runs(path)  # raises the one-line error
     if expiry is None:
         expiry = manifest_expiry(file.parent)
-    reader = pq.ParquetFile(file, pre_buffer=False)  # one row group (chunk) in memory
+    reader = _open_runs(file)  # one row group (chunk) in memory
     params = swept_parameters(reader.schema_arrow.names)
     n = reader.metadata.num_rows
     columns: dict[str, np.ndarray] = {}
     start = 0
     for i in range(reader.num_row_groups):
-        group = reader.read_row_group(i, columns=[*params, *NEEDED])
-        part = _compact({c: group.column(c).to_pandas() for c in [*params, *NEEDED]}, params,
-                        group.num_rows, expiry)
+        with _foreign(file):
+            group = reader.read_row_group(i, columns=[*params, *NEEDED])
+            part = _compact({c: group.column(c).to_pandas() for c in [*params, *NEEDED]},
+                            params, group.num_rows, expiry)
         for name in part.columns:
             if name not in columns:
-                columns[name] = np.empty(n, dtype=part[name].dtype)
+                columns[name] = np.empty(n, dtype=part[name].to_numpy().dtype)
             columns[name][start:start + len(part)] = part[name].to_numpy()
         start += len(part)
     pa.default_memory_pool().release_unused()
@@ -105,6 +107,32 @@ def load(runs: pd.DataFrame | str | Path, expiry: str | None = None,
         return _compact({c: pd.Series([], dtype=float) for c in [*params, *NEEDED]}, params,
                         0, expiry), params
     return pd.DataFrame(columns, copy=False), params
+
+
+_WRITTEN_BY = "a runs.parquet written by `negotiation-sim sweep`"
+
+
+@contextmanager
+def _foreign(file: Path) -> Iterator[None]:
+    """Turn what a damaged or foreign Parquet file raises into one line naming it."""
+    try:
+        yield
+    except (OSError, ValueError, TypeError, KeyError, pa.ArrowException) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise UsageError(f"{file}: cannot read as a sweep's runs table ({reason}); allowed: "
+                         f"{_WRITTEN_BY}") from None
+
+
+def _open_runs(file: Path) -> pq.ParquetFile:
+    """``file`` opened as a sweep's runs table: Parquet, with the outcome columns."""
+    with _foreign(file):
+        reader = pq.ParquetFile(file, pre_buffer=False)
+    missing = [c for c in NEEDED if c not in reader.schema_arrow.names]
+    if missing:
+        raise UsageError(f"{file}: missing columns {', '.join(missing)}; allowed: "
+                         f"{_WRITTEN_BY} (columns {', '.join(NEEDED)} and the swept "
+                         "parameters)")
+    return reader
 
 
 def _compact(columns: dict[str, pd.Series], params: list[str], n: int,

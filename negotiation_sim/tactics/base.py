@@ -48,7 +48,9 @@ class Param:
                 not self.integer or float(value).is_integer()):
             return None  # the common case, without numpy (one model per run builds these)
         allowed = f"allowed: {'integer' if self.integer else 'number'} in [{self.low}, {self.high}]"
-        if isinstance(value, bool):
+        # One number (a scenario's value), or a numpy array of them (one per run, from the
+        # engine); a list, table or text from a file is not a number, even an empty list.
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number | np.ndarray):
             return f"{value!r} is not a number; {allowed}"
         arr = np.asarray(value)
         if arr.dtype.kind not in "iuf":
