@@ -128,14 +128,14 @@ def test_summarize_junk_and_foreign_tables(tmp_path, capsys):
     foreign = tmp_path / "foreign.parquet"
     pd.DataFrame({"a": [1, 2], "agreed": [True, False]}).to_parquet(foreign)
     one_line(capsys, ["summarize", str(foreign)],
-             re.escape(f"{foreign}: missing columns gap_months, censored, amount_krw_bn, "
-                       "increase_pct, error; allowed: a runs.parquet written by "
-                       "`negotiation-sim sweep` (columns agreed, gap_months, censored, "
-                       "amount_krw_bn, increase_pct, error and the swept parameters)"))
+             re.escape(f"{foreign}: missing columns agreement_month, gap_months, censored, "
+                       "amount_krw_bn, increase_pct, error; allowed: a runs.parquet written by "
+                       "`negotiation-sim sweep` (columns agreed, agreement_month, gap_months, "
+                       "censored, amount_krw_bn, increase_pct, error and the swept parameters)"))
     typed = tmp_path / "typed.parquet"
-    pd.DataFrame({"agreed": [True], "gap_months": ["many"], "censored": [False],
-                  "amount_krw_bn": [1.0], "increase_pct": [1.0], "error": [None]}
-                 ).to_parquet(typed)
+    pd.DataFrame({"agreed": [True], "agreement_month": ["2021-02"], "gap_months": ["many"],
+                  "censored": [False], "amount_krw_bn": [1.0], "increase_pct": [1.0],
+                  "error": [None]}).to_parquet(typed)
     one_line(capsys, ["summarize", str(typed)],
              re.escape(f"{typed}: cannot read as a sweep's runs table (") + ".*many.*")
 
@@ -144,7 +144,8 @@ def test_summarize_junk_and_foreign_tables(tmp_path, capsys):
 def test_line_breaks_in_a_value_stay_on_one_line(capsys, brk):
     one_line(capsys, ["run", str(TEACHING), "--set", f"scenario.talks_start=a{brk}b"],
              re.escape(f"{TEACHING}: scenario.talks_start: 'a") + r"\\(n|r|u2028|x85)"
-             + re.escape("b' is not a month; allowed: 'YYYY-MM' (e.g. '2019-12')"))
+             + re.escape("b' is not a month: use 'YYYY-MM', e.g. '2019-12'; allowed: years "
+                         "1900-2200, months 01-12"))
 
 
 def test_tune_report_without_a_study_writes_nothing(tmp_path, capsys):
@@ -158,10 +159,10 @@ def test_tune_report_without_a_study_writes_nothing(tmp_path, capsys):
 
 @pytest.mark.parametrize("spec,message", [
     ("{ low = 1150.0, high = 3.0e16, step = 250.0 }",
-     r"step 250\.0 over \[1150\.0, 3e\+16\] gives 119,999,999,999,996 values; allowed: at most "
-     r"1,000,000 values per parameter"),
+     r"\{ low = 1150, high = 3e\+16, step = 250 \} makes 119,999,999,999,996 values; allowed: "
+     r"at most 10,000,000 values per parameter"),
     ("{ low = 1150.0, high = 1400.0, n = 1000000000000 }",
-     r"n 1000000000000 is not allowed; allowed: an integer in \[1, 1,000,000\]"),
+     r"n 1,000,000,000,000 is too many values; allowed: at most 10,000,000 per parameter"),
 ])
 def test_ranges_too_long_refused_before_allocating(tmp_path, spec, message):
     with pytest.raises(ScenarioError, match=r"sweep\.parameters\.us\.opening: " + message):

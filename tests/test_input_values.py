@@ -55,7 +55,7 @@ WRONG_TYPES = [
      r"us\.tactic\.beta: datetime\.date\(1979, 5, 27\) is not a number; allowed: number in "
      r"\[1\.0, 100\.0\]"),
     ('{ name = "tit_for_tat", deadline_months = "expiry" }',
-     r"us\.tactic\.deadline_months: unknown parameter of 'tit_for_tat'; allowed: window"),
+     r"us\.tactic\.deadline_months: unknown parameter of 'tit_for_tat'; allowed: name, window"),
 ]
 
 
