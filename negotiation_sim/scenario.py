@@ -333,7 +333,7 @@ def _check_with_array(ck: _Checker, raw: Any, path: str, fields: dict[str, schem
         ck.add(path, f"is not a table; allowed: [{path}] with keys {', '.join(fields)}, "
                f"[[{path}.{array}]]")
         return {}
-    out = ck.table({k: v for k, v in raw.items() if k != array}, path, fields)
+    out = ck.table({k: v for k, v in raw.items() if k != array}, path, fields, also=(array,))
     items = raw.get(array, [])
     if not isinstance(items, list):
         ck.add(f"{path}.{array}", f"is not an array of tables; allowed: [[{path}.{array}]]")

@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import schema
+from . import opinion, ratification, schema
 from .fields import REQUIRED, Field
 
-SHIPPED = ("teaching", "sma11", "sma10", "sma9")
+SHIPPED = ("teaching", "sma11", "sma10", "sma9", "election_race")
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
 HEADER = """\
@@ -114,4 +114,23 @@ def render(raw: dict[str, Any], source: str, path: str) -> str:
         fields = schema.EVENTS[event["type"]]
         blocks.append("\n".join(["[[events]]", f"type = {toml_value(event['type'])}",
                                  *_keys(event, fields)]))
+    if "opinion" in raw:
+        blocks.append("# The ROK public (docs/scenarios.md): cohorts whose opposition narrows "
+                      "the ROK win-set.")
+        blocks += _with_array("opinion", raw["opinion"], opinion.SETTINGS, "cohorts",
+                              opinion.COHORT)
+    for side, table in raw.get("ratification", {}).items():
+        blocks.append(f"# Ratification by the {side.upper()} legislature: party blocs vote on "
+                      "the initialled deal.")
+        blocks += _with_array(f"ratification.{side}", table, ratification.SETTINGS, "blocs",
+                              ratification.BLOC)
     return "\n\n".join(blocks) + "\n"
+
+
+def _with_array(path: str, table: dict[str, Any], fields: dict[str, Field], array: str,
+                item_fields: dict[str, Field]) -> list[str]:
+    """A table and its array of tables (``[opinion]`` and its ``[[opinion.cohorts]]``)."""
+    keys = {k: v for k, v in table.items() if k != array}
+    return [f"[{path}]\n" + "\n".join(_keys(keys, fields)),
+            *(f"[[{path}.{array}]]\n" + "\n".join(_keys(item, item_fields))
+              for item in table.get(array, []))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -27,3 +28,19 @@ def write_scenario(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def one_level(path: Path = CONFIGS / "sma11.toml") -> Any:
+    """The scenario without its two-level game (no public opinion, no ratification): on
+    sma11, the veto, furlough and leader-change story with nothing at home in the way."""
+    from negotiation_sim import load_scenario
+    from negotiation_sim.scenario import from_dict
+
+    scenario = load_scenario(path)
+    raw = {k: v for k, v in scenario.resolved.items() if k not in ("opinion", "ratification")}
+    return from_dict(raw, scenario.source)
+
+
+@pytest.fixture(scope="session")
+def sma11_one_level() -> Any:
+    return one_level()

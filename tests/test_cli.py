@@ -37,7 +37,13 @@ def test_run_out_writes_tables_that_read_back(tmp_path, capsys):
     assert manifest["resolved_config"]["us"]["opening"] == 4600
     assert "mesa" in manifest["versions"]
     outcome = json.loads((out / "outcome.json").read_text())
-    assert outcome["gap_months"] == parquet.gap_months.iloc[-1]
+    # the gap of the outcome ends in the month the deal was initialled; the trace goes on
+    # (no agreement in force, in_gap) until the National Assembly's consent ends the run
+    initialled = parquet[parquet.month == outcome["initialled_month"]].iloc[0]
+    assert outcome["gap_months"] == initialled.gap_months and initialled.in_gap
+    last = parquet.iloc[-1]
+    assert last.month == outcome["ratified_month"] != outcome["initialled_month"]
+    assert last.gap_months == outcome["gap_months"] + len(parquet) - 1 - initialled.name
     assert not list(out.glob(".*tmp"))  # no temporary files left behind
 
 

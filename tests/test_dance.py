@@ -73,16 +73,18 @@ def test_sma11_figure_shows_the_gap_the_veto_and_the_deal(sma11, tmp_path):
     vetoes = _by_gid(fig, GID_VETO)
     assert len(vetoes) == 1 == out.vetoes
     veto = vetoes[0]
-    assert "VETO by US (Trump)" in veto.get_text() and "at 1,170 bn won" in veto.get_text()
-    assert veto.xy[0] == list(sma11.trace["month"]).index("2020-04")
+    assert "VETO by US (Trump)" in veto.get_text() and "at 1,130 bn won" in veto.get_text()
+    assert veto.xy[0] == list(sma11.trace["month"]).index("2020-06")
 
     deals = _by_gid(fig, GID_AGREEMENT)
     assert len(deals) == 1
     deal = deals[0]
     assert deal.xy == (deal_month, pytest.approx(out.amount_krw_bn))
-    assert "DEAL 2021-02" in deal.get_text() and "1,187.8 bn won" in deal.get_text()
-    assert "$1,033M" in deal.get_text().replace("\\$", "$")
-    assert "+14.3%" in deal.get_text()
+    assert "DEAL 2021-02" in deal.get_text() and "1,186.4 bn won" in deal.get_text()
+    assert "$1,032M" in deal.get_text().replace("\\$", "$")
+    assert "+14.2%" in deal.get_text()
+    # the deal is marked where it was initialled; the trace runs on to its ratification
+    assert out.ratified_month == "2021-07" and len(sma11.trace) == deal_month + 6
 
     texts = " | ".join(t.get_text() for t in main_ax.texts)
     for label in ("US walks out", "ROK furlough (gap cost x2)", "new US leader: Biden",
@@ -137,25 +139,58 @@ def test_parse_events_reads_every_kind():
     leader = Record("leader_change", "us", {"label": "Biden"})
     shock = Record("shock", "us", {"target": "us.gap_sensitivity"})
     agreement = Record("agreement", None, {"amount_krw_bn": 1187.8})
+    election = Record("election", "us", {"challenger": "hard-line challenger"})
+    initialled = Record("initialled", None, {"amount_krw_bn": 1187.8})
+    rejected = Record("rejected", "rok", {"amount_krw_bn": 1187.8})
+    ratified = Record("ratified", None, {"amount_krw_bn": 1190.0})
     trace = pd.DataFrame({"events": ["", encode([walkout]), encode([furlough, tentative, veto]),
-                                     encode([leader, shock]), encode([agreement]), None]})
+                                     encode([leader, shock]), encode([agreement]), None,
+                                     encode([election, initialled]), encode([rejected]),
+                                     encode([ratified])]})
     assert parse_events(trace) == [
         DanceEvent(1, walkout), DanceEvent(2, furlough), DanceEvent(2, tentative),
         DanceEvent(2, veto), DanceEvent(3, leader), DanceEvent(3, shock), DanceEvent(4, agreement),
+        DanceEvent(6, election), DanceEvent(6, initialled), DanceEvent(7, rejected),
+        DanceEvent(8, ratified),
     ]
     assert [(e.kind, e.side) for e in parse_events(trace)][:2] == [("walkout", "us"),
                                                                    ("furlough", "rok")]
 
 
 def test_the_trace_records_what_happened_in_the_sma11_run(sma11):
-    """The model's own records, read back: the story of the 11th SMA at seed 0."""
-    kinds = {(e.kind, e.side) for e in parse_events(sma11.trace)}
+    """The model's own records, read back: the story of the 11th SMA at seed 0, from the
+    walk-out to the National Assembly's consent."""
+    records = parse_events(sma11.trace)
+    kinds = {(e.kind, e.side) for e in records}
     assert {("walkout", "us"), ("furlough", "rok"), ("tentative_deal", None), ("veto", "us"),
-            ("leader_change", "us"), ("agreement", None)} <= kinds
-    deal = [e for e in parse_events(sma11.trace) if e.kind == "agreement"]
-    assert len(deal) == 1
-    assert deal[0].record.fields["amount_krw_bn"] == pytest.approx(sma11.outcome.amount_krw_bn)
-    assert sma11.trace["month"].iloc[deal[0].month] == sma11.outcome.agreement_month
+            ("leader_change", "us"), ("initialled", None), ("ratified", None),
+            ("agreement", None)} <= kinds
+    out, month = sma11.outcome, sma11.trace["month"]
+    by_kind = {kind: [e for e in records if e.kind == kind]
+               for kind in ("initialled", "ratified", "agreement")}
+    assert [len(found) for found in by_kind.values()] == [1, 1, 1]
+    initialled, ratified, agreement = (found[0] for found in by_kind.values())
+    for e in (initialled, ratified, agreement):
+        assert e.record.fields["amount_krw_bn"] == pytest.approx(out.amount_krw_bn)
+    assert month.iloc[initialled.month] == out.initialled_month == out.agreement_month
+    assert month.iloc[ratified.month] == month.iloc[agreement.month] == out.ratified_month
+    assert agreement.month == len(sma11.trace) - 1  # the run ends when the deal is in force
+
+
+@pytest.mark.parametrize("config, seed, overrides, kind", [
+    ("election_race.toml", 0, {}, "election"),
+    ("sma11.toml", 3, {"us.principal.veto_probability": 0.0}, "rejected"),
+])
+def test_the_dance_draws_runs_with_elections_and_rejections(config, seed, overrides, kind):
+    result = run(CONFIGS / config, seed=seed, overrides=overrides)
+    assert kind in {e.kind for e in parse_events(result.trace)}
+    out = result.outcome
+    fig = dance_figure(result.trace, result.scenario, out, seed=seed)
+    deals = _by_gid(fig, GID_AGREEMENT)
+    assert out.agreed and len(deals) == 1
+    deal_month = list(result.trace["month"]).index(out.agreement_month)
+    assert deals[0].xy == (deal_month, pytest.approx(out.amount_krw_bn))
+    assert f"DEAL {out.agreement_month}" in deals[0].get_text()
 
 
 def test_plot_from_a_run_folder_draws_the_recorded_run(tmp_path, capsys):

@@ -9,6 +9,7 @@ import socket
 
 import pytest
 
+from negotiation_sim import rules
 from negotiation_sim.api import run
 from negotiation_sim.cli import main
 from negotiation_sim.cli.dashboard import HOST, server_command, server_env
@@ -33,7 +34,7 @@ def test_dashboard_model_ignores_mesas_own_scenario_object():
     assert model.run() == expected.outcome
 
 
-@pytest.mark.parametrize("name", ["sma11", "sma10", "sma9", "teaching"])
+@pytest.mark.parametrize("name", ["sma11", "sma10", "sma9", "teaching", "election_race"])
 def test_every_slider_corner_is_a_valid_scenario(name):
     """Openings and bottom lines at the ends of their sliders never cross."""
     scenario = run(CONFIGS / f"{name}.toml", seed=0, trace=False).scenario
@@ -56,8 +57,19 @@ def test_every_slider_corner_is_a_valid_scenario(name):
             assert first[f"{side}_offer"] == pytest.approx(opening, rel=1e-12)
             # the US bottom line never sits below the amount in force (no cut by default)
             floor = scenario.amount_in_force if side == "us" and scenario.floor else -math.inf
-            assert first[f"{side}_bottom_line"] == pytest.approx(max(bottom_line, floor),
-                                                                 rel=1e-12)
+            assert first[f"{side}_bottom_line"] == pytest.approx(
+                min(max(bottom_line, floor), _win_set(scenario, side, opening)), rel=1e-12)
+
+
+def _win_set(scenario, side: str, opening: float) -> float:
+    """The most the ROK may agree to in month 0 with the public's opinion on (never below
+    its own opening demand); no limit for the US or without opinion."""
+    if side == "us" or scenario.opinion is None:
+        return math.inf
+    public = scenario.opinion
+    start = rules.opinion(public.weights, [c.initial for c in public.cohorts])
+    return max(rules.win_set_ceiling(scenario.amount_in_force, public.max_increase_pct, start),
+               opening)
 
 
 def test_beta_slider_only_for_tactics_that_have_one():

@@ -9,6 +9,7 @@ within 2 s.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -120,6 +121,29 @@ def cleanup(child: subprocess.Popen) -> None:
     child.wait(timeout=30)
 
 
+# A worker's progress line: "tune_history worker 1: 21/50,000 trials (0%), 4.1 trials/s,
+# ETA 3:25:11, 0 failed, best loss 0.8865"
+PROGRESS = re.compile(r"^tune_history worker (\d): ([\d,]+)/50,000 trials \(\d+%\), [\d.,]+ "
+                      r"trials/s, ETA [\d:]+, 0 failed, best loss \d\.\d{4}$", re.M)
+
+
+def trials_reported(log: str) -> dict[int, int]:
+    """Trials each worker last reported done (worker -> trials), from its progress lines."""
+    done: dict[int, int] = {}
+    for worker, trials in PROGRESS.findall(log):
+        done[int(worker)] = max(done.get(int(worker), 0), int(trials.replace(",", "")))
+    return done
+
+
+def test_trials_reported_reads_the_workers_lines():
+    log = ("tune_history worker 1: 0/50,000 trials (0%), 0 trials/s, ETA ?, 0 failed [started]\n"
+           "tune_history worker 1: 21/50,000 trials (0%), 4.1 trials/s, ETA 3:25:11, 0 failed, "
+           "best loss 0.8865\n"
+           "tune_history worker 0: 1,042/50,000 trials (2%), 12 trials/s, ETA 1:09:00, 0 failed, "
+           "best loss 0.7380\n")
+    assert trials_reported(log) == {1: 21, 0: 1042}
+
+
 EXIT = {"SIGKILL": -signal.SIGKILL, "SIGTERM": -signal.SIGTERM, "SIGINT": 130}
 
 
@@ -130,9 +154,10 @@ def test_tune_workers_end_with_the_main_process(tmp_path, how):
     child = start(["tune", str(quick_tune_config(tmp_path)), "--trials", "100000",
                    "--workers", "2", "--out", str(out)], log)
     try:
-        # a progress line: a worker has finished 10 trials and is running the next
-        wait_until(lambda: "trials (study best loss" in log.read_text(), START,
-                   "progress line", child)
+        # progress lines from both workers (every 5 s): 10 trials finished between them
+        wait_until(lambda: sum(trials_reported(log.read_text()).values()) >= 10
+                   and len(trials_reported(log.read_text())) == 2, START,
+                   "progress line of each worker", child)
         assert len(workers(child.pid)) == 2
         stop_and_check(child, how)
     finally:

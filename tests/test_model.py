@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 import mesa
+import numpy as np
 import pandas as pd
 import pytest
 
 import negotiation_sim as ns
-from negotiation_sim import SMAModel
+from negotiation_sim import SMAModel, rules
 from negotiation_sim.events import Record, decode
 
 
@@ -66,13 +67,14 @@ def test_gap_pressure_moves_bottom_lines_toward_a_deal(configs):
     assert (gap.rok_bottom_line.diff().dropna() >= 0).all()
 
 
-def test_us_veto_delays_the_deal_and_resets_the_us_demand(configs):
-    base = ns.run(configs / "sma11.toml", seed=3,
+def test_us_veto_delays_the_deal_and_resets_the_us_demand(sma11_one_level):
+    # sma11 without the two-level game: no Assembly vote, no public narrowing the ROK.
+    base = ns.run(sma11_one_level, seed=3,
                   overrides={"us.principal.veto_probability": 0.0}).outcome
-    vetoed = ns.run(configs / "sma11.toml", seed=3).outcome
+    vetoed = ns.run(sma11_one_level, seed=3).outcome
     assert base.vetoes == 0 and vetoed.vetoes >= 1
     assert vetoed.gap_months > base.gap_months
-    trace = ns.run(configs / "sma11.toml", seed=3).trace
+    trace = ns.run(sma11_one_level, seed=3).trace
     after = trace.index[trace.events.map(lambda c: Record("veto", "us") in decode(c))][0] + 1
     assert trace.us_offer.iloc[after:after + 3].dropna().eq(1495.0).all()
 
@@ -89,11 +91,12 @@ def test_leader_change_ends_the_impasse(configs):
     assert (not without.agreed) or without.gap_months > with_change.gap_months
 
 
-def test_furlough_raises_rok_gap_cost_and_the_deal_amount(configs):
-    raw = ns.load_scenario(configs / "sma11.toml").resolved
+def test_furlough_raises_rok_gap_cost_and_the_deal_amount(sma11_one_level):
+    # Without the public's win-set, which caps the ROK ceiling the furlough would raise.
+    raw = sma11_one_level.resolved
     calm = ns.scenario.from_dict(
         {**raw, "events": [e for e in raw["events"] if e["type"] != "furlough"]})
-    with_f = ns.run(configs / "sma11.toml", seed=3)
+    with_f = ns.run(sma11_one_level, seed=3)
     without = ns.run(calm, seed=3)
     # Same path until the furlough starts (2020-04), then the ROK ceiling rises faster.
     assert with_f.trace.rok_bottom_line.iloc[-1] > without.trace.rok_bottom_line.iloc[-1]
@@ -122,14 +125,36 @@ def test_deterministic_scenario_ignores_the_seed(configs):
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_offers_are_monotone_between_anchors(configs):
-    trace = ns.run(configs / "sma11.toml", seed=0).trace
+def test_offers_are_monotone_between_anchors(sma11_one_level):
+    # Without public opinion: a rising opposition may pull the ROK ceiling, and its offer,
+    # back down (test_the_public_pulls_the_rok_offer_back_within_the_win_set).
+    trace = ns.run(sma11_one_level, seed=0).trace
     # US demands only fall and ROK offers only rise until the veto re-anchors the US side.
     first_veto = trace.index[trace.events.map(lambda c: any(r.kind == "veto"
                                                            for r in decode(c)))][0]
     before = trace.loc[:first_veto].dropna(subset=["us_offer"])
     assert (before.us_offer.diff().dropna() <= 1e-9).all()
     assert (trace.rok_offer.dropna().diff().dropna() >= -1e-9).all()
+
+
+def test_the_public_pulls_the_rok_offer_back_within_the_win_set(configs):
+    """sma11 at seed 0: the $5bn demand and the walk-out raise the ROK public's opposition;
+    the ROK ceiling falls to the win-set (never below its own opening demand) and its offer
+    comes back down; as opposition eases the win-set is what lets the ceiling rise."""
+    result = ns.run(configs / "sma11.toml", seed=0)
+    trace, sc = result.trace, result.scenario
+    start = rules.opinion(sc.opinion.weights, [c.initial for c in sc.opinion.cohorts])
+    before = np.r_[start, trace.opposition.to_numpy()[:-1]]  # as the month starts
+    limit = np.maximum(rules.win_set_ceiling(sc.amount_in_force, sc.opinion.max_increase_pct,
+                                             before), sc.rok.opening)
+    assert (trace.rok_bottom_line.to_numpy() <= limit + 1e-9).all()
+    assert trace.rok_bottom_line.iloc[0] == sc.rok.bottom_line == 1174.0  # start: not binding
+    month = list(trace.month)
+    assert trace.rok_offer.iloc[month.index("2019-10")] == pytest.approx(1154.592492)
+    assert trace.rok_offer.iloc[month.index("2019-12")] == sc.rok.opening == 1142.8
+    easing = slice(month.index("2020-10"), month.index("2021-02") + 1)
+    assert trace.rok_bottom_line.iloc[easing].to_numpy() == pytest.approx(limit[easing])
+    assert trace.rok_bottom_line.iloc[easing].is_monotonic_increasing
 
 
 def test_sma11_shape_over_200_seeds(configs):

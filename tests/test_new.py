@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
 from negotiation_sim import load_scenario
@@ -11,7 +13,7 @@ from negotiation_sim.cli import main
 from .conftest import CONFIGS
 
 
-@pytest.mark.parametrize("name", ["teaching", "sma11", "sma10", "sma9"])
+@pytest.mark.parametrize("name", ["teaching", "sma11", "sma10", "sma9", "election_race"])
 def test_new_from_a_shipped_scenario_reads_back_the_same(tmp_path, capsys, name):
     path = tmp_path / "mine.toml"
     assert main(["new", str(path), "--from", name]) == 0
@@ -32,6 +34,36 @@ def test_new_comments_every_key_and_marks_required_ones(tmp_path):
     assert "\n# first_mover = \"us\"\n" in text  # optional, at its default: commented out
     assert "\n# veto_threshold = ...  (absent by default)\n" in text
     assert "# offering tactic (required), one of: time_dependent, boulware, linear" in text
+
+
+def test_new_writes_the_two_level_game_tables(tmp_path):
+    """Opinion and ratification come back as tables with their arrays of tables, elections
+    as events, foresight on each side (election_race has them all)."""
+    path = tmp_path / "mine.toml"
+    assert main(["new", str(path), "--from", "election_race"]) == 0
+    text = path.read_text()
+    for heading in ("[opinion]", "[[opinion.cohorts]]", "[ratification.rok]",
+                    "[[ratification.rok.blocs]]"):
+        assert f"\n{heading}\n" in text
+    assert text.count("\n[[opinion.cohorts]]\n") == 3
+    assert text.count("\n[[ratification.rok.blocs]]\n") == 3
+    assert text.count("\nforesight = 1.0\n") == 2 and '\ntype = "election"\n' in text
+    assert '\ninauguration = "2032-01"\n' in text
+    sma9 = tmp_path / "sma9.toml"
+    assert main(["new", str(sma9), "--from", "sma9"]) == 0
+    assert "[opinion]" not in sma9.read_text() and "# foresight = 0.0\n" in sma9.read_text()
+
+
+def test_new_keeps_dated_rounds(tmp_path):
+    source = tmp_path / "src.toml"
+    source.write_text((CONFIGS / "teaching.toml").read_text().replace(
+        "every_months = 1", 'dates = ["2024-01-10", "2024-01-24", "2024-03-05"]', 1))
+    path = tmp_path / "mine.toml"
+    assert main(["new", str(path), "--from", str(source)]) == 0
+    written = tomllib.loads(path.read_text())["rounds"]
+    assert written["dates"] == ["2024-01-10", "2024-01-24", "2024-03-05"]
+    made = load_scenario(path)
+    assert made == load_scenario(source) and made.round_counts[:3] == (2, 0, 1)
 
 
 def test_new_refuses_to_overwrite_without_force(tmp_path, capsys):
@@ -60,4 +92,5 @@ def test_new_from_a_file_keeps_its_amount_forms(tmp_path):
 def test_new_from_a_missing_file(tmp_path, capsys):
     assert main(["new", str(tmp_path / "x.toml"), "--from", "nope.toml"]) == 2
     assert capsys.readouterr().err == ("error: --from nope.toml: no such file; allowed: "
-                                       "teaching, sma11, sma10, sma9 or a scenario file\n")
+                                       "teaching, sma11, sma10, sma9, election_race or a scenario "
+                                       "file\n")

@@ -58,7 +58,8 @@ def folders(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize(("kind", "figures", "texts"), [
-    ("run", 1, ["outcome.json", "1,187.8", "trace.csv"]),
+    ("run", 1, ["outcome.json", "<td class='key'>1,186.4</td>", "ratified_month", "2021-07",
+                "trace.csv", "<th>opposition</th>"]),
     ("replications", 1, ["distribution.json", "p_agreed_before_expiry"]),
     ("sweep", 2, ["before expiry %", "rok.bottom_line", "summary.csv"]),
     ("tune", 3, ["report.md", "fit.csv", "best_params.json"]),

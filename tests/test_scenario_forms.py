@@ -106,13 +106,13 @@ def test_keeping_the_tactic_name_still_refuses_a_bad_parameter():
 @pytest.mark.parametrize("replace,message", [
     (("[rounds]", "[rounds]\nspeed = 3"),
      "rounds.speed: unknown key; allowed: protocol, first_mover, settlement, every_months, "
-     "months"),
+     "months, dates"),
     (("gap_cost = 0.0", "gap_cost = 0.0\nwalk = 1"),
      "us.walk: unknown key; allowed: opening, bottom_line, gap_cost, gap_sensitivity, "
-     "opening_usd_m, bottom_line_usd_m, tactic, acceptance, principal"),
+     "foresight, opening_usd_m, bottom_line_usd_m, tactic, acceptance, principal"),
     (("gap_cost = 0.0", "gap_cost = 0.0\n[us.mood]\nx = 1\n[us.x]"),
      "us.mood: unknown key; allowed: opening, bottom_line, gap_cost, gap_sensitivity, "
-     "opening_usd_m, bottom_line_usd_m, tactic, acceptance, principal"),
+     "foresight, opening_usd_m, bottom_line_usd_m, tactic, acceptance, principal"),
     (("deadline_months = 10 }", "deadline_months = 10, speed = 2 }"),
      "us.tactic.speed: unknown parameter of 'linear'; allowed: name, beta, k, "
      "deadline_months"),
@@ -121,6 +121,32 @@ def test_unknown_key_messages_list_every_allowed_key(tmp_path, replace, message)
     with pytest.raises(ScenarioError) as info:
         load_scenario(write_scenario(tmp_path, TEACHING.replace(*replace, 1)))
     assert message in [f"{key}: {text}" for key, text in info.value.problems]
+
+
+@pytest.mark.parametrize("replace,message", [
+    (("[opinion]", "[opinion]\nspeed = 1"),
+     "opinion.speed: unknown key; allowed: max_increase_pct, demand_weight, walkout_weight, "
+     "furlough_weight, veto_weight, cohorts"),
+    (('name = "moderate"', 'name = "moderate"\nsize = 2'),
+     "opinion.cohorts.1.size: unknown key; allowed: name, share, baseline, initial, "
+     "persistence, response"),
+    (("delay_months = 5", "delay_months = 5\nquorum = 1"),
+     "ratification.rok.quorum: unknown key; allowed: delay_months, majority, blocs"),
+    (('name = "others"', 'name = "others"\nvotes = 3'),
+     "ratification.rok.blocs.2.votes: unknown key; allowed: name, seats, support, "
+     "increase_sensitivity, opinion_sensitivity"),
+    (("[ratification.rok]", "[ratification.eu]\nx = 1\n[ratification.rok]"),
+     "ratification.eu: unknown side; allowed: us, rok"),
+    (("[opinion]", "[mood]\nx = 1\n[opinion]"),
+     "mood: unknown section; allowed: agreement_in_force, events, new_agreement, opinion, "
+     "ratification, rok, rounds, scenario, us"),
+])
+def test_unknown_keys_of_the_two_level_game_list_every_allowed_key(tmp_path, replace, message):
+    text = SMA11.read_text()
+    assert replace[0] in text
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write_scenario(tmp_path, text.replace(*replace, 1)))
+    assert [f"{key}: {text}" for key, text in info.value.problems] == [message]
 
 
 def test_unknown_principal_key_lists_usd_spellings():

@@ -72,7 +72,7 @@ def swept(tmp_path_factory):
     config.write_text(f'[sweep]\nname = "s"\nscenario = "{CONFIGS / "sma11.toml"}"\n'
                       'replications = 5\nseed = 3\n[sweep.parameters]\n'
                       '"rok.bottom_line" = { low = 1150.0, high = 1400.0, step = 50.0 }\n'
-                      '"us.opening" = [4600.0, 11500.0]\n', encoding="utf-8")
+                      '"us.bottom_line" = [1100.0, 1230.0]\n', encoding="utf-8")
     run_sweep(config, workers=1, out=tmp / "out")
     return tmp / "out"
 
@@ -84,8 +84,10 @@ def test_a_sweep_folder_knows_its_expiry(swept):
     lead = (2019 * 12 + 11) - (months.str[:4].astype(int) * 12 + months.str[5:].astype(int) - 1)
     assert s.loc[0, "lead_median"] == np.median(lead) and s.loc[0, "lead_p90"] == np.quantile(
         lead, 0.9)
+    # the public's win-set holds the ROK near +10% early on: only the low US mandate
+    # leaves room for a deal before expiry (one run of 60 at these seeds)
     early = float((runs.agreed & (runs.gap_months == 0)).mean())
-    assert s.loc[0, "agreed_before_expiry"] == early > 0
+    assert s.loc[0, "agreed_before_expiry"] == early == 1 / 60
 
 
 def test_plot_one_parameter_draws_response_curves(swept, capsys):

@@ -221,8 +221,14 @@ def test_traces_are_tidy_and_match_the_outcomes(tmp_path):
     assert set(traces.run_id) == set(runs.run_id)
     assert traces.run_id.is_monotonic_increasing
     last = traces.groupby("run_id").tail(1).set_index("run_id")
-    assert (last.loc[runs.run_id, "gap_months"].to_numpy() == runs.gap_months.to_numpy()).all()
     assert (last.loc[runs.run_id, "agreed"].to_numpy() == runs.agreed.to_numpy()).all()
+    # every run agrees; the outcome's gap ends in the agreement (initialled) month, the
+    # trace's run ends when the deal is ratified (sma11: five months later)
+    assert runs.agreed.all()
+    assert (last.loc[runs.run_id, "month"].to_numpy() == runs.ratified_month.to_numpy()).all()
+    at_deal = traces.merge(runs[["run_id", "agreement_month"]], on="run_id")
+    at_deal = at_deal[at_deal.month == at_deal.agreement_month].set_index("run_id")
+    assert (at_deal.loc[runs.run_id, "gap_months"].to_numpy() == runs.gap_months.to_numpy()).all()
     assert "traces.parquet" in json.loads((out / "manifest.json").read_text())["outputs"]
 
 
