@@ -5,7 +5,9 @@ One figure per run, drawn from the run's trace (``outcome.TRACE_FIELDS``): offer
 of the agreement in force (vertical line), the gap period (shaded), rounds and
 walk-outs (a rug along the bottom), events (leader changes, furloughs, shocks), the
 vetoed tentative deals and the agreement with its amount; bn won on the left axis and
-US dollars on the right.
+US dollars on the right. The two-level game (``two_level``): elections and a winning
+challenger's inauguration, initialled deals awaiting ratification and the vote, and a
+strip under the main panel with the ROK public's opposition when the trace has it.
 
 A high opening (the US asked for ~5,750 bn won in 2019, five times the endgame) would
 squash the endgame into a sliver, so when the outliers would take more than the
@@ -26,6 +28,7 @@ from .. import events as events_lib
 from ..events import Furlough, LeaderChange, Record, Shock, Walkout
 from ..outcome import Outcome
 from ..scenario import Scenario
+from . import two_level
 from .style import (
     ACCENT,
     GAP_COLOR,
@@ -45,6 +48,10 @@ MAX_WALKOUT_LABELS = 3
 # Artist ids (``Artist.get_gid()``) so tests and callers can find the story's parts.
 GID_GAP, GID_EXPIRY, GID_VETO, GID_AGREEMENT = "gap", "expiry", "veto", "agreement"
 GID_GUIDE = "guide"  # reference lines labels may cover
+GID_ELECTION, GID_INAUGURATION = two_level.GID_ELECTION, two_level.GID_INAUGURATION
+GID_INITIALLED, GID_RATIFICATION = two_level.GID_INITIALLED, two_level.GID_RATIFICATION
+GID_VOTE, GID_OPINION = two_level.GID_VOTE, two_level.GID_OPINION
+GID_OPINION_PANEL = two_level.GID_OPINION_PANEL
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,9 @@ def dance_figure(trace: pd.DataFrame, scenario: Scenario,
     view); ``outcome`` supplies the agreed amount; ``horizon_months`` fixes the x range
     (the dashboard uses the whole horizon so the picture does not rescale each step).
     Parts of the story carry gids (``GID_GAP``, ``GID_EXPIRY``, ``GID_VETO``,
-    ``GID_AGREEMENT``) so they can be found on the Figure.
+    ``GID_AGREEMENT``, ``GID_ELECTION``, ``GID_INAUGURATION``, ``GID_INITIALLED``,
+    ``GID_RATIFICATION``, ``GID_VOTE``, ``GID_OPINION``) so they can be found on the
+    Figure; the opinion strip is a child axes of the main panel (``GID_OPINION_PANEL``).
     """
     out = _outcome_dict(outcome)
     trace = trace.reset_index(drop=True)
@@ -212,26 +221,37 @@ def dance_figure(trace: pd.DataFrame, scenario: Scenario,
         main.spines["top"].set_visible(False)
 
     events = parse_events(trace)
+    marks = two_level.elections(events, scenario, n)
+    handles.update(two_level.draw_calendar(axes, marks))
     handles.update(_rug(main, trace, events))
-    fixed += _events(main, events, scenario)
+    fixed += _events(main, events, scenario, two_level.calendar_labels(events, marks, scenario))
     for marker, note in _vetoes(main, trace, events):
         handles["veto"] = marker
         movable.append((note, _offsets(48, 40)))
     if agreed and deal_month is not None and math.isfinite(amount):
         handles["agreement"], note = _agreement(main, deal_month, amount, out, scenario)
         movable.append((note, _offsets(-30, -30)))
+    votes, notes = two_level.draw_ratification(main, two_level.episodes(events, scenario),
+                                               scenario)
+    handles.update(votes)
+    movable += [(note, _offsets(14, 22)) for note in notes]
+    opposition = two_level.opposition(trace)
+    strip = None if opposition is None else two_level.opinion_strip(
+        main, opposition, marks, scenario.expiry + 0.5)
 
     ticks, tick_labels = _month_ticks(labels)
     main.set_xticks(ticks, tick_labels)
     main.set_xticks(range(width), minor=True)
-    main.set_xlabel("month (rug along the bottom: rounds held; x: walk-outs)")
+    (main if strip is None else strip).set_xlabel(
+        "month (rug along the bottom: rounds held; x: walk-outs)")
     main.set_ylabel("first-year amount (bn won)")
     fig.align_ylabels(axes)
     fig.suptitle(title)
     axes[0].set_title(_summary(out, trace, scenario), loc="left", fontsize=9,
                       fontweight="normal", color=NEUTRAL)
     order = ["us_offer", "us_bottom", "rok_offer", "rok_bottom", "in_force", "round",
-             "walkout", "veto", "agreement"]
+             "walkout", "veto", "agreement", "election", "inauguration", "ratification",
+             "ratified", "rejected"]
     _legend(fig, [handles[k] for k in order if k in handles])
     for text in [*fixed, *(t for t, _ in movable)]:
         text.set_in_layout(False)  # labels inside the axes: the layout need not see them
@@ -267,9 +287,11 @@ def _summary(out: dict[str, Any] | None, trace: pd.DataFrame, scenario: Scenario
     if out is None:
         return f"{len(trace)} months simulated"
     if out["agreed"]:
+        ratified = (f"; ratified {out['ratified_month']}" if out.get("ratified_month")
+                    and out["ratified_month"] != out["agreement_month"] else "")
         return (f"Deal {out['agreement_month']} at {out['amount_krw_bn']:,.1f} bn won "
                 f"({out['increase_pct']:+.1f}% on {scenario.amount_in_force:,.1f}) after a "
-                f"{out['gap_months']}-month gap; {_counts(out)}")
+                f"{out['gap_months']}-month gap{ratified}; {_counts(out)}")
     last = trace["month"].iloc[-1]
     if len(trace) >= scenario.n_months:
         return (f"No deal by the horizon ({last}): {out['gap_months']}-month gap, censored; "
@@ -280,6 +302,8 @@ def _summary(out: dict[str, Any] | None, trace: pd.DataFrame, scenario: Scenario
 def _counts(out: dict[str, Any]) -> str:
     parts = [(out["rounds_held"], "round"), (out["walkouts"], "walk-out"),
              (out["vetoes"], "veto")]
+    if out.get("rejections"):
+        parts.append((out["rejections"], "rejected deal"))
     return ", ".join(f"{k} {word}{'' if k == 1 else ('es' if word == 'veto' else 's')}"
                      for k, word in parts)
 
@@ -340,14 +364,16 @@ def _rug(ax: Any, trace: pd.DataFrame, events: list[DanceEvent]) -> dict[str, An
     return out
 
 
-def _events(ax: Any, events: list[DanceEvent], scenario: Scenario) -> list[Any]:
-    """Label furloughs, leader changes, shocks (and walk-outs, when there are at most
-    ``MAX_WALKOUT_LABELS``; the rug marks them all) at the top, in up to three rows."""
+def _events(ax: Any, events: list[DanceEvent], scenario: Scenario,
+            labels: dict[int, str] | None = None) -> list[Any]:
+    """Label furloughs, leader changes, elections, shocks (and walk-outs, when there are
+    at most ``MAX_WALKOUT_LABELS``; the rug marks them all) at the top, in up to three
+    rows; ``labels`` (by position in ``events``) overrides ``_event_label``."""
     xt = ax.get_xaxis_transform()
     walkouts = sum(ev.kind == Walkout.kind for ev in events)
     by_month: dict[int, list[str]] = {}
-    for ev in events:
-        label = _event_label(ev, scenario)
+    for i, ev in enumerate(events):
+        label = (labels or {}).get(i) or _event_label(ev, scenario)
         if label and (ev.kind != Walkout.kind or walkouts <= MAX_WALKOUT_LABELS):
             by_month.setdefault(ev.month, []).append(label)
     x_lo, x_hi = ax.get_xlim()

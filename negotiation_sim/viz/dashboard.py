@@ -85,7 +85,9 @@ def _slider(label: str, value: float, low: float, high: float) -> dict[str, Any]
 def model_params(scenario: Scenario, config: str | Path, seed: int = 0) -> dict[str, Any]:
     """SolaraViz parameters: the fixed scenario file and seed slider, then one slider per
     main parameter, with ranges that keep every combination a valid scenario (a US
-    bottom line never above the US opening, a ROK one never below the ROK opening)."""
+    bottom line never above the US opening, a ROK one never below the ROK opening), then
+    each side's foresight and, with ``[opinion]``, the ROK public's win-set and its
+    response to the US demand (``two_level_params``)."""
     params: dict[str, Any] = {
         "config": str(config),
         "rng": {"type": "SliderInt", "label": "seed", "value": seed, "min": 0, "max": 199,
@@ -120,6 +122,26 @@ def model_params(scenario: Scenario, config: str | Path, seed: int = 0) -> dict[
             params[f"{side}_principal_veto_threshold"] = _slider(
                 f"{name} leader's veto threshold (bn won)", threshold, threshold * 0.7,
                 threshold * 1.3)
+    params.update(two_level_params(scenario))
+    return params
+
+
+def two_level_params(scenario: Scenario) -> dict[str, Any]:
+    """Sliders for the two-level game: ``us_foresight`` and ``rok_foresight`` (0-1), and,
+    when the scenario has ``[opinion]``, the win-set with no opposition
+    (``opinion_max_increase_pct``) and the weight of the US demand in the public's
+    opposition (``opinion_demand_weight``)."""
+    params = {f"{side}_foresight": _slider(f"{side.upper()} foresight (0 none, 1 full)",
+                                           scenario.side(side).foresight, 0.0, 1.0)
+              for side in ("us", "rok")}
+    op = scenario.opinion
+    if op is not None:
+        params["opinion_max_increase_pct"] = _slider(
+            "ROK win-set with no opposition (% increase)", op.max_increase_pct, 0.0,
+            max(3.0 * op.max_increase_pct, 100.0))
+        params["opinion_demand_weight"] = _slider(
+            "ROK public's response to the US demand", op.demand_weight, 0.0,
+            max(3.0 * op.demand_weight, 1.0))
     return params
 
 
@@ -163,11 +185,26 @@ def OutcomePanel(model: SMAModel) -> None:
         ("rounds held", str(out.rounds_held)),
         ("walk-outs", str(out.walkouts)),
         ("tentative deals / vetoes", f"{out.tentative_deals} / {out.vetoes}"),
+        *_ratification_rows(sc, out),
         ("leaders", f"US {model.principals['us'].label}, ROK {model.principals['rok'].label}"),
     ]
     table = "\n".join(["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
     with solara.Card("Outcome", classes=["outcome-panel"]):
         solara.Markdown(table)
+
+
+def _ratification_rows(sc: Scenario, out: Any) -> list[tuple[str, str]]:
+    """The initialled and ratified months (and rejections) when a legislature votes."""
+    if not sc.ratification:
+        return []
+    if out.ratified_month:
+        ratified = out.ratified_month
+    elif out.initialled_month:
+        ratified = "awaiting the vote"
+    else:
+        ratified = "-"
+    return [("initialled", out.initialled_month or "-"), ("ratified", ratified),
+            ("rejected deals", str(out.rejections))]
 
 
 def _seed() -> int:

@@ -18,7 +18,8 @@ ROK_COLOR = "#c0392b"  # ROK: red
 GAP_COLOR = "#f3d9a4"  # gap period shading
 NEUTRAL = "#555555"
 ACCENT = "#2e8b57"  # agreement
-VETO_COLOR = "#7b2d8e"  # vetoes and other principals' moves
+VETO_COLOR = "#7b2d8e"  # vetoes and other principals' moves (and rejected ratifications)
+ELECTION_COLOR = "#0e7c86"  # elections and inaugurations
 CMAP = "viridis"
 SIDE_COLORS = {"us": US_COLOR, "rok": ROK_COLOR}
 
