@@ -439,9 +439,10 @@ class _Talks:
             if self.opinion:
                 rok.put("floor", rules.win_set_limit(self.in_force, self.opinion.max_increase_pct,
                                                      self.opposition, rok.anchor_demand))
-            self.month_us_offer = np.full(len(self.alive), np.nan)
-            self.us_walked = np.zeros(len(self.alive), dtype=bool)
-            self.us_vetoed = np.zeros(len(self.alive), dtype=bool)
+            if self.opinion:  # what the public reacts to this month
+                self.month_us_offer = np.full(len(self.alive), np.nan)
+                self.us_walked = np.zeros(len(self.alive), dtype=bool)
+                self.us_vetoed = np.zeros(len(self.alive), dtype=bool)
             self.voted = False  # runs whose legislature votes this month hold no round
             if self.pending.any():
                 self._vote(m)
@@ -492,14 +493,15 @@ class _Talks:
 
     def _round(self, m: int, r: int) -> bool:
         """Round ``r`` of month ``m`` for the runs still talking; False when none is."""
-        talking = self.alive & ~self.pending
+        talking = self.alive & ~self.pending if self.sc.ratification else self.alive
         if self.voted is not False:
-            talking &= ~self.voted
+            talking = talking & ~self.voted
         if not talking.any():
             return False
         self.rounds_held += talking
         walked, by_us = self._walked(m, r)
-        self.us_walked |= by_us & talking
+        if self.opinion:
+            self.us_walked |= by_us & talking
         if walked is True:
             self.walkouts += talking
             return True
@@ -532,7 +534,8 @@ class _Talks:
         where = ALL if talked.all() else talked
         us.observe(x_us, x_rok, where)
         rok.observe(x_rok, x_us, where)
-        self.month_us_offer = np.where(talked, x_us, self.month_us_offer)
+        if self.opinion:
+            self.month_us_offer = np.where(talked, x_us, self.month_us_offer)
         idx = np.flatnonzero(deal)
         if idx.size:
             self._initialled(m, r, idx, _per_run(amount, n)[idx])
@@ -556,7 +559,8 @@ class _Talks:
             self.pending[done] = True
             self.pending_amount[done] = amount[agreed]
             self.vote_month[done] = m + delay
-        self.us_vetoed[idx[veto["us"]]] = True
+        if self.opinion:
+            self.us_vetoed[idx[veto["us"]]] = True
         for s, negotiator in self.negotiators.items():
             v = idx[veto[s]]
             if v.size == 0:
