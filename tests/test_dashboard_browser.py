@@ -135,11 +135,9 @@ def dashboard(tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[DevTools]:
+@contextlib.contextmanager
+def chromium(tmp_path: Path) -> Iterator[DevTools]:
     """Headless Chromium with a fresh profile, driven over DevTools; yields the page."""
-    if CHROMIUM is None:
-        pytest.fail("CI=true but chromium is missing: .ci/run must install it")
     profile = tmp_path / "chromium-profile"
     proc = subprocess.Popen([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                              "about:blank"],
@@ -169,6 +167,15 @@ def browser(tmp_path: Path) -> Iterator[DevTools]:
             yield client
     finally:
         _kill_group(proc)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[DevTools]:
+    """Headless Chromium with a fresh profile, driven over DevTools; yields the page."""
+    if CHROMIUM is None:
+        pytest.fail("CI=true but chromium is missing: .ci/run must install it")
+    with chromium(tmp_path) as page:
+        yield page
 
 
 OUTCOME_TEXT = ("(() => { const el = document.querySelector('.outcome-panel');"

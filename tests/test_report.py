@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,14 +18,7 @@ from negotiation_sim.cli import main
 from negotiation_sim.errors import UsageError
 from negotiation_sim.report import build
 from tests.conftest import CONFIGS
-from tests.test_dashboard_browser import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
-    IN_CI,
-    DevTools,
-    _kill_group,
-    _wait,
-)
+from tests.test_dashboard_browser import CHROMIUM, IN_CI, DevTools, _wait, chromium
 
 SMA11 = str(CONFIGS / "sma11.toml")
 IMAGES = ("(() => { const imgs = [...document.images]; return imgs.every(i => i.complete)"
@@ -91,35 +82,8 @@ def browser(tmp_path: Path) -> Iterator[DevTools]:
         if IN_CI:
             pytest.fail("CI=true but chromium is missing: .ci/run must install it")
         pytest.skip("chromium not installed (apt-get install chromium)")
-    profile = tmp_path / "chromium-profile"
-    proc = subprocess.Popen([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                             "about:blank"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        active = profile / "DevToolsActivePort"
-        _wait(lambda: active.exists() and active.read_text().strip(), 30,
-              "Chromium's DevTools port", every=0.1)
-        port = active.read_text().split()[0]
-
-        def page_target() -> str | None:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list",
-                                        timeout=2) as response:
-                targets = json.load(response)
-            return next((t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page"),
-                        None)
-
-        from websockets.sync.client import connect
-
-        with connect(_wait(page_target, 20, "a Chromium page target"), max_size=None,
-                     open_timeout=10) as ws:
-            client = DevTools(ws)
-            client.call("Page.enable")
-            client.call("Runtime.enable")
-            client.call("Network.enable")
-            yield client
-    finally:
-        _kill_group(proc)
+    with chromium(tmp_path) as page:
+        yield page
 
 
 def test_reports_render_in_chromium_without_network(folders, browser):
