@@ -84,3 +84,19 @@ def test_readme_compare_session_prints_what_the_readme_shows(capsys, monkeypatch
     for command, shown in sessions:
         assert main(command.split()) == 0
         assert capsys.readouterr().out.rstrip("\n") == shown, command
+
+
+def test_readme_replication_sessions_print_what_the_readme_shows(capsys, monkeypatch):
+    """Each ``$ negotiation-sim run ... --replications`` block in the README is real output."""
+    import shlex
+
+    from negotiation_sim.cli import main
+
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text()
+    sessions = re.findall(r"^\$ negotiation-sim (run [^\n]*--replications[^\n]*)\n(.*?)\n```",
+                          readme, re.M | re.S)
+    assert sessions
+    for command, shown in sessions:
+        assert main(shlex.split(command)) == 0
+        assert capsys.readouterr().out.rstrip("\n") == shown, command
