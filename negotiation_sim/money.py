@@ -75,7 +75,8 @@ def _tables(raw: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], dict[str
     events = raw.get("events")
     if isinstance(events, list):
         for i, event in enumerate(events):
-            if isinstance(event, dict) and event.get("type") in schema.EVENTS:
+            if isinstance(event, dict) and isinstance(event.get("type"), str) \
+                    and event["type"] in schema.EVENTS:
                 yield f"events.{i}", event, schema.EVENTS[event["type"]]
 
 

@@ -116,3 +116,16 @@ def test_expiry_before_start_with_expiry_deadline_is_one_problem(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_scenario(write_scenario(tmp_path, text))
     assert [key for key, _ in info.value.problems] == ["agreement_in_force.expires"]
+
+
+def test_an_event_type_that_is_not_text_is_one_line():
+    """Found by the fuzz test on Python 3.12: a list as an event's type crashed the amount
+    forms' reader before validation could name it."""
+    from negotiation_sim.errors import ScenarioError
+    from negotiation_sim.scenario import from_dict, load_scenario
+
+    raw = dict(load_scenario(CONFIGS / "teaching.toml").resolved)
+    raw["events"] = [{"type": [], "side": "rok"}]
+    with pytest.raises(ScenarioError, match=r"events\.0\.type: \[\] is not allowed; allowed: "
+                                            r"walkout, furlough, leader_change, election, shock"):
+        from_dict(raw, "x")
