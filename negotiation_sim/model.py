@@ -307,7 +307,7 @@ class SMAModel(mesa.Model):
             rok_leader_change_month=label(self.leader_change_month.get("rok")),
             escalator=sc.package.escalator,
             escalator_pct=float(packages.escalator_pct_label(sc.package, sc.escalator_pct)),
-            payments_krw_bn=None if path is None else path.tolist(),
+            payments_krw_bn=None if path is None else tuple(path.tolist()),
             total_krw_bn=float(paid),
             total_discounted_krw_bn=float(discounted),
         )

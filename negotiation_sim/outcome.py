@@ -103,7 +103,7 @@ class Outcome:
     rok_leader_change_month: str | None = None
     escalator: str = "none"
     escalator_pct: float | None = 0.0
-    payments_krw_bn: list[float] | None = None
+    payments_krw_bn: tuple[float, ...] | None = None  # a tuple: an Outcome stays hashable
     total_krw_bn: float | None = None
     total_discounted_krw_bn: float | None = None
 

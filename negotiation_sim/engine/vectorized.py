@@ -675,7 +675,7 @@ class _Talks:
         column = out["payments_krw_bn"]
         for row, years, t in zip(rows[done].tolist(), path.tolist(), term[done].tolist(),
                                  strict=True):
-            column[row] = years[:t]
+            column[row] = tuple(years[:t])
 
     def _compact(self) -> None:
         """Drop the runs that have agreed from every per-run array."""
