@@ -21,7 +21,7 @@ MONEY_FORMS = ("a number (KRW bn); KEY_usd_m = a number (US$ m, at scenario.krw_
 class Field:
     """One key of the scenario file."""
 
-    kind: str  # number | integer | boolean | text | month | choice | months | dates
+    kind: str  # number | integer | numbers | boolean | text | month | choice | months | dates
     default: Any = REQUIRED
     low: float = float("-inf")
     high: float = float("inf")
@@ -43,6 +43,16 @@ class Field:
                 return f"{value!r} is not {what}; {allowed}"
             if not self.low <= value <= self.high:
                 return f"{value!r} is out of range; {allowed}"
+            return None
+        if self.kind == "numbers":
+            allowed = f"allowed: a list of numbers in [{self.low:g}, {self.high:g}]"
+            if not isinstance(value, list | tuple) or not value:
+                return f"{value!r} is not a list of numbers; {allowed}"
+            for item in value:
+                if isinstance(item, bool) or not isinstance(item, int | float):
+                    return f"{item!r} is not a number; {allowed}"
+                if not self.low <= item <= self.high:
+                    return f"{item!r} is out of range; {allowed}"
             return None
         if self.kind == "boolean":
             return None if isinstance(value, bool) else (

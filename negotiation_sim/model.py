@@ -16,7 +16,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from . import draws, events, ratification, rules
+from . import draws, events, packages, ratification, rules
 from .agents import Cohort, Negotiator, Principal
 from .events import Record, Schedule, Walkout
 from .outcome import TRACE_FIELDS, Outcome
@@ -281,6 +281,10 @@ class SMAModel(mesa.Model):
         def label(month: int | None) -> str | None:
             return None if month is None else sc.month_label(month)
 
+        path, paid, discounted = (packages.settled(sc.package, amount, sc.term_years,
+                                                   sc.escalator_pct) if self.agreed
+                                  else (None, math.nan, math.nan))
+
         return Outcome(
             agreed=self.agreed,
             agreement_month=label(self.agreement_month),
@@ -301,6 +305,11 @@ class SMAModel(mesa.Model):
             rejections=self.rejections,
             us_leader_change_month=label(self.leader_change_month.get("us")),
             rok_leader_change_month=label(self.leader_change_month.get("rok")),
+            escalator=sc.package.escalator,
+            escalator_pct=float(packages.escalator_pct_label(sc.package, sc.escalator_pct)),
+            payments_krw_bn=None if path is None else tuple(path.tolist()),
+            total_krw_bn=float(paid),
+            total_discounted_krw_bn=float(discounted),
         )
 
     def trace(self):  # -> pandas.DataFrame

@@ -12,6 +12,7 @@ OUTCOME_FIELDS = (
     "gap_months", "censored", "rounds_held", "walkouts", "vetoes", "tentative_deals",
     "term_years", "lead_months", "initialled_month", "ratified", "ratified_month",
     "rejections", "us_leader_change_month", "rok_leader_change_month",
+    "escalator", "escalator_pct", "payments_krw_bn", "total_krw_bn", "total_discounted_krw_bn",
 )
 # Outcome fields holding a 'YYYY-MM' month (missing when it did not happen).
 MONTH_FIELDS = ("agreement_month", "initialled_month", "ratified_month",
@@ -75,7 +76,10 @@ class Outcome:
     its vote at the horizon); ``ratified_month`` when the deal came into force (the
     initialled month without ratification); ``rejections``: votes lost. A side's
     ``*_leader_change_month``: when a new leader first took office (scheduled, or an
-    election's challenger).
+    election's challenger). The package: ``escalator`` (rule name), ``escalator_pct``
+    (the fixed rate, or a linked rule's cap; missing: no cap), ``payments_krw_bn`` (one
+    amount per year of the term), their ``total_krw_bn`` and ``total_discounted_krw_bn``
+    (at ``new_agreement.discount_pct``); missing without a deal.
     """
 
     agreed: bool
@@ -97,6 +101,11 @@ class Outcome:
     rejections: int = 0
     us_leader_change_month: str | None = None
     rok_leader_change_month: str | None = None
+    escalator: str = "none"
+    escalator_pct: float | None = 0.0
+    payments_krw_bn: tuple[float, ...] | None = None  # a tuple: an Outcome stays hashable
+    total_krw_bn: float | None = None
+    total_discounted_krw_bn: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (no NaN)."""

@@ -8,13 +8,14 @@ key paths (``us.tactic.beta``, ``events.2.probability``) and are validated the s
 from __future__ import annotations
 
 import copy
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import money, opinion, ratification, schema
+from . import money, opinion, packages, ratification, schema
 from .calendar import format_month, parse_date, parse_month
 from .configfile import MAX_DEPTH, nesting, read_toml
 from .errors import ScenarioError
@@ -73,6 +74,12 @@ class Scenario:
     ratification: dict[str, ratification.Ratification]  # by side (absent: none)
     resolved: dict[str, Any] = field(repr=False, compare=False)
     source: str = field(default="<scenario>", compare=False)
+    package: packages.PackageSpace = packages.PackageSpace()  # term and escalator
+
+    @property
+    def escalator_pct(self) -> float:
+        """The agreement's escalator number: the fixed rate, or a linked rule's cap."""
+        return self.package.pct_low
 
     def side(self, name: str) -> Side:
         return self.us if name == "us" else self.rok
@@ -528,4 +535,21 @@ def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
                       for side, t in r.get("ratification", {}).items()},
         resolved=r,
         source=source,
+        package=package_space(r["new_agreement"]),
     )
+
+
+def package_space(table: dict[str, Any]) -> packages.PackageSpace:
+    """The package space of a resolved ``[new_agreement]`` (term and escalator fixed)."""
+    rule = table["escalator"]
+    if rule == "fixed":
+        pct = float(table["escalator_pct"])
+    else:
+        cap = table.get("escalator_cap_pct")
+        pct = 0.0 if rule == "none" else math.inf if cap is None else float(cap)
+    term = int(table["term_years"])
+    return packages.PackageSpace(
+        escalator=rule, term_min=term, term_max=term, pct_low=pct, pct_high=pct,
+        cpi_pct=tuple(map(float, table["cpi_pct"])),
+        budget_growth_pct=tuple(map(float, table["budget_growth_pct"])),
+        discount_pct=float(table["discount_pct"]))

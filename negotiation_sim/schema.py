@@ -9,7 +9,7 @@ flat keyword names the Mesa model accepts, and for the parameter tables in
 
 from __future__ import annotations
 
-from . import opinion, ratification
+from . import opinion, packages, ratification
 from .events import EVENT_COMMON, EVENT_TYPES, EVENTS, SHOCK_TARGETS
 from .fields import REQUIRED, SIDES, Field, amount
 from .fields import number as _num
@@ -35,6 +35,20 @@ AGREEMENT_IN_FORCE = {
 NEW_AGREEMENT = {
     "term_years": Field("integer", 1, 1, 10, unit="years", doc="term of the new agreement "
                         "(reported, not negotiated)"),
+    "escalator": Field("choice", "none", choices=packages.ESCALATORS,
+                       doc="rule for the years after the first: flat, a fixed rate, CPI-linked "
+                       "or ROK defence-budget-linked"),
+    "escalator_pct": _num(0.0, -20.0, 50.0, "% a year", "the fixed rate (escalator = fixed)"),
+    "escalator_cap_pct": _num(None, -20.0, 50.0, "% a year", "cap on a CPI- or budget-linked "
+                              "rise; absent: no cap"),
+    "cpi_pct": Field("numbers", list(packages.RECORD_CPI_PCT), -20.0, 50.0, unit="% a year",
+                     doc="CPI rise applied in years 2, 3, ... (the last repeats); default: the "
+                     "rises the 8th-9th SMAs applied (data/sma_yearly.csv)"),
+    "budget_growth_pct": Field("numbers", list(packages.RECORD_BUDGET_GROWTH_PCT), -20.0, 50.0,
+                               unit="% a year", doc="ROK defence-budget growth applied in years "
+                               "2, 3, ... (the last repeats); default: the 11th SMA's 2022-25 "
+                               "rises (data/sma_yearly.csv)"),
+    "discount_pct": _num(0.0, 0.0, 50.0, "% a year", "discount rate of total_discounted_krw_bn"),
 }
 ROUNDS = {
     "protocol": Field("choice", "alternating", choices=("alternating", "simultaneous"),
@@ -116,6 +130,8 @@ def allowed_text(spec: Field, key: str) -> str:
         return " / ".join(f"`{c}`" for c in spec.choices)
     if spec.kind in ("number", "integer"):
         return f"{spec.kind} in [{spec.low:g}, {spec.high:g}]"
+    if spec.kind == "numbers":
+        return f"list of numbers in [{spec.low:g}, {spec.high:g}]"
     return {"month": "`YYYY-MM`", "months": "list of `YYYY-MM`", "text": "text",
             "boolean": "`true` / `false`", "dates": "list of `YYYY-MM-DD`"}[spec.kind]
 

@@ -41,6 +41,8 @@ def toml_value(value: Any) -> str:
 
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):  # inline, so a commented-out default is one line
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     return tomli_w.dumps({"v": value})[len("v = "):].rstrip("\n")
 
 

@@ -31,8 +31,9 @@ START = "2020-01"
 EXACT = ["lead_months", "initialled_month", "ratified", "ratified_month", "rejections",
          "us_leader_change_month", "rok_leader_change_month",
          "agreed", "agreement_month", "gap_months", "censored", "rounds_held", "walkouts",
-         "vetoes", "tentative_deals", "term_years"]
-AMOUNTS = ["amount_krw_bn", "amount_usd_m", "increase_pct"]
+         "vetoes", "tentative_deals", "term_years", "escalator"]
+AMOUNTS = ["amount_krw_bn", "amount_usd_m", "increase_pct", "escalator_pct", "total_krw_bn",
+           "total_discounted_krw_bn"]
 # Upper ends for sampling parameters with very wide allowed ranges.
 CAPS = {"deadline_months": 30, "after_months": 24, "beta": 20.0, "k": 0.5,
         "noise_krw_bn": 120.0, "pressure_threshold": 25.0}
@@ -200,7 +201,26 @@ def random_batch(rng: np.random.Generator, runs: int) -> tuple[dict, pd.DataFram
         vary("agreement_in_force.amount_krw_bn", lambda: float(rng.uniform(800, 1100)))
         vary("new_agreement.term_years", lambda: int(rng.integers(1, 11)))
     add_two_level_game(rng, raw, vary, n_months, round_idx)
+    add_package(raw, vary, runs)
     return raw, pd.DataFrame(columns, index=range(runs))
+
+
+def add_package(raw: dict, vary, runs: int) -> None:
+    """A random escalator (rule, rate or cap, CPI and budget paths, discount rate), on its
+    own generator so the structures sampled before packages existed stay the same."""
+    prng = np.random.default_rng(int(raw["scenario"]["krw_per_usd"] * 1e6))
+    table = raw["new_agreement"]
+    table["escalator"] = str(prng.choice(["none", "fixed", "cpi", "budget"]))
+    table["escalator_pct"] = float(prng.uniform(-2, 8))
+    if prng.random() < 0.5:
+        table["escalator_cap_pct"] = float(prng.uniform(0, 6))
+    for key in ("cpi_pct", "budget_growth_pct"):
+        if prng.random() < 0.5:
+            table[key] = [float(x) for x in prng.uniform(-1, 9, size=int(prng.integers(1, 6)))]
+    table["discount_pct"] = float(prng.uniform(0, 8))
+    if prng.random() < 0.2:  # the rule changes from row to row (a structural column)
+        vary("new_agreement.escalator",
+             lambda: str(prng.choice(["none", "fixed", "cpi", "budget"])))
 
 
 def add_two_level_game(rng: np.random.Generator, raw: dict, vary, n_months: int,
@@ -271,6 +291,12 @@ def assert_same_outcomes(mesa: pd.DataFrame, fast: pd.DataFrame, context: str) -
     for col in AMOUNTS:
         np.testing.assert_allclose(fast[col].to_numpy(float), mesa[col].to_numpy(float),
                                    rtol=1e-9, atol=0, equal_nan=True, err_msg=f"{context}: {col}")
+    for i, (m, f) in enumerate(zip(mesa["payments_krw_bn"], fast["payments_krw_bn"],
+                                   strict=True)):
+        assert (m is None) == (f is None), f"{context}: payments_krw_bn row {i}"
+        if m is not None:
+            np.testing.assert_allclose(f, m, rtol=1e-9, atol=0,
+                                       err_msg=f"{context}: payments_krw_bn row {i}")
 
 
 def test_fast_engine_matches_mesa_on_random_parameter_sets():
@@ -302,6 +328,11 @@ def test_fast_engine_matches_mesa_on_random_parameter_sets():
     assert (every.ratified_month > every.agreement_month).sum() > 20
     assert every.us_leader_change_month.notna().sum() > 50
     assert every.rok_leader_change_month.notna().sum() > 50
+    # ... and of packages: every escalator rule agreed, with multi-year paths that move.
+    agreed = every[every.agreed]
+    assert set(agreed.escalator) == {"none", "fixed", "cpi", "budget"}
+    moving = [p for p in agreed.payments_krw_bn if len(p) > 1 and p[-1] != p[0]]
+    assert len(moving) > 100 and agreed.escalator_pct.isna().sum() > 20
     assert (every.lead_months > 0).sum() > 100
 
 

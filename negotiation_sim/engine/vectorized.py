@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import draws, ratification, rules
+from .. import draws, packages, ratification, rules
 from ..calendar import format_month
 from ..events import LeaderChange, Record, Schedule
 from ..outcome import MONTH_FIELDS, OUTCOME_FIELDS
@@ -221,6 +221,11 @@ class _Outcomes:
             "rejections": np.zeros(n, dtype=np.int64),
             "us_leader_change_month": np.full(n, -1, dtype=np.int32),
             "rok_leader_change_month": np.full(n, -1, dtype=np.int32),
+            "escalator": np.full(n, "none", dtype=object),
+            "escalator_pct": np.zeros(n),
+            "payments_krw_bn": np.full(n, None, dtype=object),
+            "total_krw_bn": np.full(n, np.nan),
+            "total_discounted_krw_bn": np.full(n, np.nan),
         }
         assert tuple(self.columns) == OUTCOME_FIELDS
 
@@ -231,6 +236,9 @@ class _Outcomes:
         columns = dict(self.columns)
         for name in MONTH_FIELDS:  # month numbers, -1 where it did not happen
             columns[name] = _month_text(columns[name], columns[name] >= 0)
+        text = pd.Series(["none"]).dtype  # the rule names as the Mesa engine's table has them
+        if text != np.dtype(object):
+            columns["escalator"] = pd.array(columns["escalator"], dtype=text)
         return pd.DataFrame(columns, columns=list(OUTCOME_FIELDS), copy=False)
 
 
@@ -652,6 +660,26 @@ class _Talks:
             first = self.leader_change[s][idx]
             out[f"{s}_leader_change_month"][rows] = np.where(first >= 0, sc.talks_start + first,
                                                              -1)
+        self._package(rows, agreed, amount, out["term_years"][rows])
+
+    def _package(self, rows: np.ndarray, agreed: np.ndarray, amount: np.ndarray,
+                 term: np.ndarray) -> None:
+        """The package columns of runs ``rows``: rule, escalator number, payment path (a
+        list per agreed run) and its totals, from ``packages`` as the Mesa model has them."""
+        sc, out = self.sc, self.out
+        out["escalator"][rows] = sc.package.escalator
+        out["escalator_pct"][rows] = packages.escalator_pct_label(sc.package, sc.escalator_pct)
+        done = np.flatnonzero(agreed)
+        if done.size == 0:
+            return
+        path, paid, discounted = packages.settled(sc.package, amount[done], term[done],
+                                                  sc.escalator_pct)
+        out["total_krw_bn"][rows[done]] = paid
+        out["total_discounted_krw_bn"][rows[done]] = discounted
+        column = out["payments_krw_bn"]
+        for row, years, t in zip(rows[done].tolist(), path.tolist(), term[done].tolist(),
+                                 strict=True):
+            column[row] = tuple(years[:t])
 
     def _compact(self) -> None:
         """Drop the runs that have agreed from every per-run array."""

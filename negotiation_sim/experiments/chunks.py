@@ -91,7 +91,8 @@ def outcome_types() -> dict[str, str]:
     out = {}
     for name in OUTCOME_FIELDS:
         text = str(hints.get(name, float))
-        out[name] = ("bool" if "bool" in text else "str" if "str" in text
+        out[name] = ("list" if "tuple" in text else "bool" if "bool" in text
+                     else "str" if "str" in text
                      else "int64" if "int" in text else "float64")
     return out
 

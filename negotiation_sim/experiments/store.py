@@ -51,7 +51,8 @@ IDENTITY = "sweep.json"
 INDEX = "parts.jsonl"
 MAX_FAILURES_LISTED = 100
 _PART = re.compile(r"^runs-(\d+)\.parquet$")
-_ARROW = {"float64": pa.float64(), "int64": pa.int64(), "bool": pa.bool_(), "str": pa.string()}
+_ARROW = {"float64": pa.float64(), "int64": pa.int64(), "bool": pa.bool_(), "str": pa.string(),
+          "list": pa.list_(pa.float64())}
 
 
 def runs_schema(parameters: Sequence[Parameter]) -> pa.Schema:

@@ -1,0 +1,229 @@
+"""Agreements as packages: first-year amount, term and escalator (issue 12).
+
+An SMA fixes a first-year amount (KRW bn), a term (whole years) and a rule for the later
+years: none (flat), a fixed rate, CPI-linked or ROK defence-budget-linked, optionally
+capped. This module holds the package space and its pure functions, written once for one
+run (plain numbers) and for a batch (arrays of runs, broadcasting), like ``rules``:
+
+* ``rates``: the escalation rate of each later year of a term;
+* ``payments``: the payment path (one amount per year, NaN past the term), and
+  ``total`` / ``discounted_total`` of it;
+* ``value`` / ``utility``: what a side makes of a package, discounted over the space's
+  horizon, with the years after the term paid at the side's expected renewal; utilities
+  are normalised between the side's bottom-line and ideal packages.
+
+Every sum adds years in order with elementwise numpy operations (no ``np.sum``, no
+powers), so one run and a batch get the same IEEE results.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+ESCALATORS = ("none", "fixed", "cpi", "budget")
+
+# Default paths from the record (negotiation_sim/data/sma_yearly.csv), percent a year, in
+# the order an agreement applies them to its later years; past the end of a path its last
+# value repeats. Budget: the ROK defence-budget growth the 11th SMA applied to 2022-2025
+# (growth of 2021, 2022, 2023, 2024: rows 2022-2025). CPI: the CPI rises the 8th and 9th
+# SMAs applied (2007, 2009, 2010, 2013, 2015, 2016 CPI: rows 2009, 2011, 2012, 2015, 2017,
+# 2018).
+RECORD_BUDGET_GROWTH_PCT = (5.4, 3.4, 4.4, 4.2)
+RECORD_CPI_PCT = (2.5, 2.8, 2.9, 1.3, 0.7, 1.0)
+
+
+@dataclass(frozen=True)
+class PackageSpace:
+    """The issues of an agreement and the paths its escalator follows.
+
+    ``pct`` is the negotiable number of the escalator: the rate of a ``fixed`` rule, the
+    cap of a ``cpi`` or ``budget`` rule (``inf``: no cap), unused for ``none``;
+    ``pct_low``..``pct_high`` its range (equal: not negotiated). ``term_min``..``term_max``
+    is the term's range (equal: not negotiated); the horizon of a side's valuation is
+    ``term_max`` years.
+    """
+
+    escalator: str = "none"
+    term_min: int = 1
+    term_max: int = 1
+    pct_low: float = 0.0
+    pct_high: float = 0.0
+    cpi_pct: tuple[float, ...] = RECORD_CPI_PCT
+    budget_growth_pct: tuple[float, ...] = RECORD_BUDGET_GROWTH_PCT
+    discount_pct: float = 0.0
+
+    @property
+    def terms(self) -> range:
+        return range(self.term_min, self.term_max + 1)
+
+    @property
+    def issues(self) -> int:
+        """How many issues are negotiated (1: the first-year amount only)."""
+        return 1 + (self.term_max > self.term_min) + (self.pct_high > self.pct_low)
+
+    def pct_grid(self, steps: int = 11) -> np.ndarray:
+        """The escalator values the trade-off tactic considers."""
+        if self.pct_high <= self.pct_low:
+            return np.array([self.pct_low])
+        return np.linspace(self.pct_low, self.pct_high, steps)
+
+
+def _minimum(a: Any, b: Any) -> Any:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.minimum(a, b)
+    return min(a, b)
+
+
+def rates(space: PackageSpace, years: int, pct: Any = 0.0) -> list[Any]:
+    """Escalation rate (%) applied in each year 2..``years``: rate ``y - 1`` is the rise
+    from year ``y - 1`` to year ``y``. ``pct`` (number or array of runs) is the fixed rate,
+    or the cap of a CPI- or budget-linked rule."""
+    out: list[Any] = []
+    for later in range(years - 1):
+        if space.escalator == "none":
+            out.append(0.0)
+        elif space.escalator == "fixed":
+            out.append(pct)
+        else:
+            path = space.cpi_pct if space.escalator == "cpi" else space.budget_growth_pct
+            out.append(_minimum(path[min(later, len(path) - 1)], pct))
+    return out
+
+
+def payments(first_year: Any, term: Any, year_rates: list[Any]) -> np.ndarray:
+    """The payment path: ``(..., len(year_rates) + 1)`` amounts, year 1 first, NaN past
+    each run's ``term``; ``payment_y = payment_{y-1} * (1 + rate_y / 100)``."""
+    first = np.asarray(first_year, dtype=np.float64)
+    term = np.asarray(term)
+    years = len(year_rates) + 1
+    out = np.empty(first.shape + (years,))
+    paid = first
+    for y in range(years):
+        if y:
+            paid = paid * (1.0 + np.asarray(year_rates[y - 1]) / 100.0)
+        out[..., y] = np.where(y < term, paid, np.nan)
+    return out
+
+
+def total(path: np.ndarray) -> Any:
+    """Sum of a payment path (years in order; NaN years past the term count 0)."""
+    acc = np.zeros(path.shape[:-1])
+    for y in range(path.shape[-1]):
+        acc = acc + np.nan_to_num(path[..., y], nan=0.0)
+    return acc
+
+
+def discount_factors(years: int, discount_pct: float) -> list[float]:
+    """1 / (1 + d)^(y - 1) for years 1..``years``, by repeated division."""
+    factors, f = [], 1.0
+    for _ in range(years):
+        factors.append(f)
+        f = f / (1.0 + discount_pct / 100.0)
+    return factors
+
+
+def discounted_total(path: np.ndarray, discount_pct: float) -> Any:
+    """Present value of a payment path at the start of year 1."""
+    acc = np.zeros(path.shape[:-1])
+    for y, f in enumerate(discount_factors(path.shape[-1], discount_pct)):
+        acc = acc + np.nan_to_num(path[..., y], nan=0.0) * f
+    return acc
+
+
+def weight(space: PackageSpace, term: Any, pct: Any, renewal_pct: Any) -> Any:
+    """Discounted sum over the horizon (``term_max`` years) of what one KRW bn of
+    first-year amount brings: the escalated path during the term, then the last year's
+    amount changed by ``renewal_pct`` (what the side expects the next agreement to
+    bring) and held. A package's value is ``sign * amount * weight``."""
+    horizon = space.term_max
+    year_rates = rates(space, horizon, pct)
+    factors = discount_factors(horizon, space.discount_pct)
+    term = np.asarray(term)
+    grown = np.asarray(1.0)
+    last = grown
+    acc = np.asarray(0.0)
+    renewal = 1.0 + np.asarray(renewal_pct) / 100.0
+    for y in range(horizon):
+        if y:
+            grown = grown * (1.0 + np.asarray(year_rates[y - 1]) / 100.0)
+        inside = y < term
+        last = np.where(inside, grown, last)
+        acc = acc + np.where(inside, grown, last * renewal) * factors[y]
+    return acc
+
+
+def value(space: PackageSpace, sign: Any, amount: Any, term: Any, pct: Any,
+          renewal_pct: Any) -> Any:
+    """A side's value of a package (KRW bn, discounted; sign +1: the US wants more)."""
+    return sign * amount * weight(space, term, pct, renewal_pct)
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """One side over a package space: ``ideal`` and ``bottom`` first-year amounts (its
+    opening and bottom line) and the change it expects at the next negotiation."""
+
+    sign: float
+    ideal: float
+    bottom: float
+    renewal_pct: float = 0.0
+
+
+def extreme_packages(space: PackageSpace, pref: Preferences) -> tuple[tuple[float, int, float],
+                                                                      tuple[float, int, float]]:
+    """The side's ideal package (its opening with its best term and escalator) and its
+    bottom-line package (its bottom line with its worst term and escalator)."""
+    best_pct = space.pct_high if pref.sign > 0 else space.pct_low
+    worst_pct = space.pct_low if pref.sign > 0 else space.pct_high
+    terms = list(space.terms)
+    best = [float(value(space, pref.sign, pref.ideal, t, best_pct, pref.renewal_pct))
+            for t in terms]
+    worst = [float(value(space, pref.sign, pref.bottom, t, worst_pct, pref.renewal_pct))
+             for t in terms]
+    ideal = (pref.ideal, terms[int(np.argmax(best))], best_pct)
+    bottom = (pref.bottom, terms[int(np.argmin(worst))], worst_pct)
+    return ideal, bottom
+
+
+def utility_range(space: PackageSpace, pref: Preferences) -> tuple[float, float]:
+    """The side's values of its bottom-line and ideal packages (utility 0 and 1)."""
+    ideal, bottom = extreme_packages(space, pref)
+    return (float(value(space, pref.sign, *bottom, pref.renewal_pct)),
+            float(value(space, pref.sign, *ideal, pref.renewal_pct)))
+
+
+def utility(space: PackageSpace, pref: Preferences, amount: Any, term: Any, pct: Any) -> Any:
+    """A package's utility for the side: 0 at its bottom-line package, 1 at its ideal."""
+    low, high = utility_range(space, pref)
+    return (value(space, pref.sign, amount, term, pct, pref.renewal_pct) - low) / (high - low)
+
+
+def amount_for_utility(space: PackageSpace, pref: Preferences, target: Any, term: Any,
+                       pct: Any) -> Any:
+    """The first-year amount giving the side utility ``target`` with this term and
+    escalator (value is linear in the amount, so this is exact)."""
+    low, high = utility_range(space, pref)
+    wanted = low + target * (high - low)
+    return wanted / (pref.sign * weight(space, term, pct, pref.renewal_pct))
+
+
+def escalator_pct_label(space: PackageSpace, pct: Any) -> Any:
+    """The outcome's ``escalator_pct``: the fixed rate, the cap (NaN: none) of a linked
+    rule, 0 for a flat agreement."""
+    if space.escalator == "none":
+        return 0.0
+    if space.escalator == "fixed":
+        return pct
+    return np.where(np.isinf(pct), np.nan, pct) if isinstance(pct, np.ndarray) else (
+        math.nan if math.isinf(pct) else pct)
+
+
+def settled(space: PackageSpace, amount: Any, term: Any, pct: Any) -> tuple[np.ndarray, Any, Any]:
+    """An agreed package's payment path (years 1..max ``term``, NaN past each run's term),
+    its total and its discounted total; both engines report these."""
+    path = payments(amount, term, rates(space, int(np.max(term)), pct))
+    return path, total(path), discounted_total(path, space.discount_pct)
