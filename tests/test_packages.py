@@ -188,7 +188,12 @@ def test_run_json_has_the_package_keys() -> None:
     outcome = json.loads(out.strip().splitlines()[-1])
     assert outcome["term_years"] == 6 and len(outcome["payments_krw_bn"]) == 6
     assert outcome["total_krw_bn"] == pytest.approx(sum(outcome["payments_krw_bn"]), rel=REL)
-    assert (outcome["escalator"], outcome["escalator_pct"]) == ("none", 0.0)
+    assert (outcome["escalator"], outcome["escalator_pct"]) == ("budget", None)
+    # the 11th SMA's later years rise with the ROK defence budget: 5.4, 3.4, 4.4, 4.2 %
+    # (data/sma_yearly.csv), the last repeated
+    payments = outcome["payments_krw_bn"]
+    growth = [100.0 * (b / a - 1.0) for a, b in zip(payments, payments[1:], strict=False)]
+    assert growth == pytest.approx([5.4, 3.4, 4.4, 4.2, 4.2], rel=1e-9)
     assert outcome["total_discounted_krw_bn"] == outcome["total_krw_bn"]
 
 
