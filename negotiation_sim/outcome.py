@@ -108,9 +108,11 @@ class Outcome:
     total_discounted_krw_bn: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (no NaN)."""
+        """JSON-ready dict (no NaN; the payment path as a list, as JSON reads it back)."""
         out = asdict(self)
         for key, value in out.items():
             if isinstance(value, float) and math.isnan(value):
                 out[key] = None
+            elif isinstance(value, tuple):
+                out[key] = list(value)
         return out
