@@ -131,7 +131,7 @@ def calibrate_from_dict(raw: dict[str, Any], source: str = "<calibrate>",
         missing: list[Parameter] = []
         if spec is not None:
             problems: list[tuple[str, str]] = []
-            missing = parse_parameters(spec, TUNED, lambda k, m, i=i: problems.append(
+            missing = parse_parameters(spec, TUNED, lambda k, m, i=i, problems=problems: problems.append(
                 (f"calibrate.cycles.{i}.missing{'.' + k if k else ''}", m)))
             if problems:
                 raise ScenarioError(problems, source)

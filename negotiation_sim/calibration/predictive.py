@@ -81,6 +81,7 @@ def interval_hits(timing: np.ndarray, change: np.ndarray, observed: dict[str, An
         q10, q25, q50, q75, q90 = np.quantile(x, [0.1, 0.25, 0.5, 0.75, 0.9])
         out.update({f"{name}_observed": obs, f"{name}_p50": q50,
                     f"{name}_p10": q10, f"{name}_p90": q90,
-                    f"{name}_in50": bool(q25 <= obs <= q75), f"{name}_in80": bool(q10 <= obs <= q90),
+                    f"{name}_in50": bool(q25 <= obs <= q75),
+                    f"{name}_in80": bool(q10 <= obs <= q90),
                     f"{name}_width80": float(q90 - q10)})
     return out
