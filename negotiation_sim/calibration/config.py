@@ -131,8 +131,10 @@ def calibrate_from_dict(raw: dict[str, Any], source: str = "<calibrate>",
         missing: list[Parameter] = []
         if spec is not None:
             problems: list[tuple[str, str]] = []
-            missing = parse_parameters(spec, TUNED, lambda k, m, i=i, problems=problems: problems.append(
-                (f"calibrate.cycles.{i}.missing{'.' + k if k else ''}", m)))
+            where = f"calibrate.cycles.{i}.missing"
+            missing = parse_parameters(
+                spec, TUNED, lambda k, m, w=where, out=problems: out.append(
+                    (f"{w}{'.' + k if k else ''}", m)))
             if problems:
                 raise ScenarioError(problems, source)
             check_applies(tuple(missing), (cycle,), source, f"calibrate.cycles.{i}.missing")
