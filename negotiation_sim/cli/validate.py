@@ -1,7 +1,8 @@
 """``negotiation-sim validate``: every problem in a config file, one per line.
 
-Recognises the four kinds of file by their top table: a scenario, a sweep (``[sweep]``),
-a tuning config (``[tune]``) or a sensitivity config (``[sensitivity]``).
+Recognises the five kinds of file by their top table: a scenario, a sweep (``[sweep]``),
+a tuning config (``[tune]``), a sensitivity config (``[sensitivity]``) or a calibration
+config (``[calibrate]``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _kind(path: str) -> str:
     """Which kind of config ``path`` is (by its top table); reading errors raise here."""
     raw = read_toml(path)
-    return next((k for k in ("sweep", "tune", "sensitivity") if k in raw), "scenario")
+    return next((k for k in ("sweep", "tune", "sensitivity", "calibrate") if k in raw),
+                "scenario")
 
 
 def _check(path: str) -> str:
@@ -48,6 +50,12 @@ def _check(path: str) -> str:
 
         sens = load_sensitivity_config(path)
         return f"sensitivity {sens.name}, {sens.n_runs:,} runs"
+    if kind == "calibrate":
+        from ..calibration.config import load_calibrate_config
+
+        cal = load_calibrate_config(path)
+        return (f"calibrate {cal.name}, {len(cal.cycles)} cycles, {len(cal.parameters)} "
+                "parameters")
     sc = load_scenario(path)
     return (f"{sc.name}, {sc.n_months} months, {len(sc.round_months)} rounds, "
             f"{len(sc.events)} events")

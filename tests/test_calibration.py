@@ -1,0 +1,96 @@
+"""Calibration (ABC-SMC with pyabc): history facts, reproducibility, resume, recovery."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pyabc")
+
+from negotiation_sim.calibration.abc import run_abc, simulate_cycle  # noqa: E402
+from negotiation_sim.calibration.config import (  # noqa: E402
+    confidence_weight,
+    load_calibrate_config,
+)
+from negotiation_sim.calibration.report import weighted_quantiles  # noqa: E402
+from negotiation_sim.errors import UsageError  # noqa: E402
+from negotiation_sim.scenario import load_scenario  # noqa: E402
+from negotiation_sim.tuning import record  # noqa: E402
+from negotiation_sim.tuning.loss import common_seeds  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "configs" / "calibrate_history.toml"
+
+
+def tiny(**kw):
+    config = load_calibrate_config(CONFIG)
+    return replace(config, population=12, generations=2, replications=3, **kw)
+
+
+def test_history_scenario_facts_equal_the_record():
+    for n in (7, 9, 10, 11):
+        scenario = load_scenario(ROOT / "configs" / "history" / f"sma{n}.toml")
+        obs = record.observed(n)
+        assert scenario.amount_in_force == pytest.approx(obs["amount_in_force_krw_bn"])
+        assert scenario.resolved["agreement_in_force"]["expires"] == obs["expiry"]
+        assert scenario.resolved["scenario"]["talks_start"] == obs["talks_start"]
+
+
+def test_cycle_weights_come_from_the_record_confidence():
+    assert confidence_weight(7) == 0.75   # agreement medium-high
+    assert confidence_weight(9) == 0.5    # 2013 amount derived, medium
+    assert confidence_weight(11) == 1.0
+    config = load_calibrate_config(CONFIG)
+    assert [c.weight for c in config.cycles] == [0.75, 0.5, 1.0, 1.0]
+
+
+def test_missing_openings_are_drawn_from_their_priors():
+    config = load_calibrate_config(CONFIG)
+    sma7 = config.cycles[0]
+    assert [p.name for p in sma7.missing] == ["us.opening", "rok.opening"]
+    from negotiation_sim.calibration.abc import missing_draws
+
+    draws = missing_draws(sma7, common_seeds(1, 200))
+    assert draws["us.opening"].min() >= 5.0 and draws["us.opening"].max() <= 50.0
+    assert draws["rok.opening"].min() >= -15.0 and draws["rok.opening"].max() <= 0.0
+    assert draws["us.opening"].std() > 5.0  # spread over the prior, not a fixed value
+
+
+def test_same_seed_same_posterior_and_resume(tmp_path):
+    config = tiny()
+    a = run_abc(config, tmp_path / "a", seed=5)
+    b = run_abc(config, tmp_path / "b", seed=5)
+    assert len(a.generations) == 2
+    np.testing.assert_array_equal(a.samples.to_numpy(), b.samples.to_numpy())
+    np.testing.assert_array_equal(a.weights, b.weights)
+    # Resume: one generation stored, the same command continues to the second.
+    c1 = run_abc(config, tmp_path / "c", seed=5, generations=1)
+    assert len(c1.generations) == 1
+    c2 = run_abc(config, tmp_path / "c", seed=5)
+    assert list(c2.generations["t"]) == [0, 1]
+    assert c2.generations["epsilon"].iloc[0] == a.generations["epsilon"].iloc[0]
+    with pytest.raises(UsageError, match="holds a calibration made with another config or seed"):
+        run_abc(config, tmp_path / "c", seed=6)
+
+
+def test_recovers_known_bottom_lines_from_synthetic_cycles(tmp_path):
+    base = load_calibrate_config(CONFIG)
+    params = tuple(p for p in base.parameters if p.name.endswith("bottom_line"))
+    truth = {"us.bottom_line": 6.0, "rok.bottom_line": 10.0}
+    cycles = []
+    for c in base.cycles[1:3]:  # sma9, sma10
+        m = simulate_cycle(c, params, truth, common_seeds(99, 1))
+        observed = dict(c.cycle.observed, gap_months=float(m["gap_months"][0]),
+                        change_pct=float(m["change_pct"][0]))
+        cycles.append(replace(c, cycle=replace(c.cycle, observed=observed)))
+    config = replace(base, cycles=tuple(cycles), parameters=params, population=40,
+                     generations=4, replications=4, seed=3)
+    result = run_abc(config, tmp_path / "syn")
+    for p in params:
+        lo, hi = weighted_quantiles(result.samples[p.name].to_numpy(), result.weights,
+                                    [0.01, 0.99])
+        assert lo <= truth[p.name] <= hi, (p.name, lo, hi)
+        assert hi - lo < 0.8 * (p.high - p.low)  # narrower than the prior
