@@ -12,6 +12,9 @@ from typing import Any
 from .calendar import parse_date, parse_month
 
 REQUIRED = object()
+# List kinds of calendar items: (parser, what the list holds, its form).
+_CALENDAR_LISTS = {"months": (parse_month, "months", "YYYY-MM"),
+                   "dates": (parse_date, "dates", "YYYY-MM-DD")}
 SIDES = ("us", "rok")
 MONEY_FORMS = ("a number (KRW bn); KEY_usd_m = a number (US$ m, at scenario.krw_per_usd); "
                "or a change on the amount in force as a string, e.g. \"+10%\" or \"-5%\"")
@@ -69,21 +72,13 @@ class Field:
             except ValueError as exc:
                 return str(exc)
             return None
-        if self.kind == "dates":
+        if self.kind in _CALENDAR_LISTS:
+            parse, what, form = _CALENDAR_LISTS[self.kind]
             if not isinstance(value, list) or not value:
-                return f"{value!r} is not a list of dates; allowed: ['YYYY-MM-DD', ...]"
+                return f"{value!r} is not a list of {what}; allowed: ['{form}', ...]"
             for item in value:
                 try:
-                    parse_date(item)
-                except ValueError as exc:
-                    return str(exc)
-            return None
-        if self.kind == "months":
-            if not isinstance(value, list) or not value:
-                return f"{value!r} is not a list of months; allowed: ['YYYY-MM', ...]"
-            for item in value:
-                try:
-                    parse_month(item)
+                    parse(item)
                 except ValueError as exc:
                     return str(exc)
             return None

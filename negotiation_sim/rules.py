@@ -236,13 +236,19 @@ def attitude_after(attitude: Any, baseline: Any, persistence: Any, response: Any
     return np.clip(moved, 0.0, 1.0)
 
 
+def weighted_sum(weights: Any, values: Any) -> Any:
+    """sum(w * v) added in the given order, so one run's numbers and a batch's arrays
+    give the same IEEE result (numpy's pairwise sum would not)."""
+    total = 0.0
+    for w, v in zip(weights, values, strict=True):
+        total = total + w * v
+    return total
+
+
 def opinion(weights: Any, attitudes: Any) -> Any:
     """The public's opposition: cohorts' attitudes weighted by their population shares,
     summed in cohort order (the same additions in both engines)."""
-    total = 0.0
-    for w, a in zip(weights, attitudes, strict=True):
-        total = total + w * a
-    return total
+    return weighted_sum(weights, attitudes)
 
 
 def win_set_ceiling(amount_in_force: Any, max_increase_pct: Any, opposition: Any) -> Any:
@@ -270,7 +276,4 @@ def yes_probability(support: Any, increase_sensitivity: Any, opinion_sensitivity
 
 def ratifies(seats: Any, yes: Any, majority: Any) -> Any:
     """The deal passes when the blocs voting yes hold more than ``majority`` of the seats."""
-    total = 0.0
-    for share, vote in zip(seats, yes, strict=True):
-        total = total + share * vote
-    return total > majority
+    return weighted_sum(seats, yes) > majority
