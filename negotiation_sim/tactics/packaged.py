@@ -69,16 +69,11 @@ def proportional_package(space: PackageSpace, pref: Preferences, fraction: Any) 
     return amount, term, pct
 
 
-def _neighbours(space: PackageSpace, start: Package) -> tuple[np.ndarray, np.ndarray]:
-    """Grid positions next to ``start`` (one step either way in term and escalator, or
-    staying), clipped to the grid: ``(9, ...)`` term and escalator positions."""
-    t = space.term_index(start[1])
-    k = space.pct_index(start[2])
-    dt, dk = np.meshgrid(STEPS, STEPS, indexing="ij")
-    shape = (9,) + (1,) * np.ndim(t)
-    terms = np.clip(t + dt.reshape(shape), 0, space.term_max - space.term_min)
-    pcts = np.clip(k + dk.reshape(shape), 0, len(space.pcts) - 1)
-    return terms, pcts
+def _steps(position: Any, last: int) -> np.ndarray:
+    """A grid position and its neighbours one step either way, clipped to ``0..last``:
+    ``(3, ...)``."""
+    moved = np.asarray(position)[None, ...] + STEPS.reshape((3,) + (1,) * np.ndim(position))
+    return np.minimum(np.maximum(moved, 0), last)
 
 
 def tradeoff_package(space: PackageSpace, pref: Preferences, target: Any, own: Package,
@@ -93,9 +88,18 @@ def tradeoff_package(space: PackageSpace, pref: Preferences, target: Any, own: P
     fallback = proportional_package(space, pref, 1.0 - target)
     ideal = extreme_packages(space, pref)[0]
     start = tuple(np.where(np.isnan(o), i, o) for o, i in zip(own, ideal, strict=True))
-    t_pos, k_pos = _neighbours(space, start)
+    n_pcts = len(space.pcts)
+    t3 = _steps(space.term_index(start[1]), space.term_max - space.term_min)  # (3, ...)
+    k3 = _steps(space.pct_index(start[2]), n_pcts - 1)
+    cell = t3[:, None] * n_pcts + k3[None, :]  # (3, 3, ...) positions in the flat table
+    table = val.table.reshape(-1, *val.table.shape[2:])
+    if table.ndim == 1:
+        w = np.take(table, cell)
+    else:  # one table per run: (cells, runs)
+        runs = table.shape[1]
+        w = np.take(table.ravel(), cell * runs + np.arange(runs))
     low, high = utility_range(space, pref)
-    amounts = (low + target * (high - low)) / (pref.sign * _table(val, t_pos, k_pos))
+    amounts = (low + target * (high - low)) / (pref.sign * w)
     lo = np.minimum(pref.ideal, pref.bottom)
     hi = np.maximum(pref.ideal, pref.bottom)
     slack = 1e-9 * hi
@@ -106,23 +110,21 @@ def tradeoff_package(space: PackageSpace, pref: Preferences, target: Any, own: P
     span = np.abs(np.asarray(pref.ideal - pref.bottom, dtype=np.float64))
     d = ((amounts - ref[0]) / np.where(span > 0.0, span, 1.0)) ** 2
     if space.term_max > space.term_min:
-        d = d + ((t_pos + space.term_min - ref[1]) / (space.term_max - space.term_min)) ** 2
+        d = d + (((t3 + space.term_min - ref[1]) / (space.term_max - space.term_min)) ** 2
+                 )[:, None]
     if space.pct_high > space.pct_low:
-        d = d + ((space.pcts[k_pos] - ref[2]) / (space.pct_high - space.pct_low)) ** 2
-    best = np.argmin(np.where(feasible, d, np.inf), axis=0)
+        d = d + (((space.pcts[k3] - ref[2]) / (space.pct_high - space.pct_low)) ** 2)[None, :]
+    flat = (9,) + d.shape[2:]
+    best = np.argmin(np.where(feasible, d, np.inf).reshape(flat), axis=0)
     pick = best[None, ...]
-    chosen = (np.take_along_axis(amounts, pick, axis=0)[0],
-              (np.take_along_axis(t_pos, pick, axis=0)[0] + space.term_min).astype(np.float64),
-              space.pcts[np.take_along_axis(k_pos, pick, axis=0)[0]])
-    any_ok = feasible.any(axis=0)
+    t_best = np.take_along_axis(np.broadcast_to(t3[:, None], d.shape).reshape(flat), pick,
+                                axis=0)[0]
+    k_best = np.take_along_axis(np.broadcast_to(k3[None, :], d.shape).reshape(flat), pick,
+                                axis=0)[0]
+    chosen = (np.take_along_axis(amounts.reshape(flat), pick, axis=0)[0],
+              (t_best + space.term_min).astype(np.float64), space.pcts[k_best])
+    any_ok = feasible.reshape(flat).any(axis=0)
     return tuple(np.where(any_ok, c, f) for c, f in zip(chosen, fallback, strict=True))
-
-
-def _table(val: Any, t_pos: np.ndarray, k_pos: np.ndarray) -> Any:
-    """Weights of grid positions ``(9, ...)``, per run where the table has a run axis."""
-    if val.table.ndim == 2:
-        return val.table[t_pos, k_pos]
-    return val.table[t_pos, k_pos, np.arange(val.table.shape[2])]
 
 
 def package_weight(space: PackageSpace, pref: Preferences, package: Package) -> Any:
