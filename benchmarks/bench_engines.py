@@ -1,11 +1,14 @@
 """Both engines on sma11-sized batches: runs/s, peak memory, and the speed ratio.
 
     python benchmarks/bench_engines.py [--sizes 1000 10000 100000] [--mesa-max 10000]
-        [--scenarios sma11-off sma11 election_race]
+        [--scenarios sma11-off sma11 election_race sma11-3issue sma11-3issue-proportional]
 
 Scenarios: a shipped config's name, or NAME-off for it with the two-level game switched off
 (no [opinion], no [ratification], no elections, foresight 0: the model before those
-mechanisms existed).
+mechanisms existed), or NAME-3issue for it with three issues negotiated: the first-year
+amount, the term (1 to the stated term, at least 1-6 years) and the escalator number
+(0-6 %, the stated rule; a budget-linked rule for a flat one), both sides choosing packages
+by the trade-off (NAME-3issue-proportional: by the proportional rule).
 
 Every measurement runs in a fresh subprocess (so one measurement's heap cannot inflate
 another's): it loads ``configs/sma11.toml``, warms the engine up on a small batch, then
@@ -39,6 +42,18 @@ def load(name: str):
     """A shipped scenario by name; ``NAME-off``: with the two-level game switched off."""
     from negotiation_sim.scenario import from_dict, load_scenario
 
+    if "-3issue" in name:
+        base, _, choice = name.partition("-3issue")
+        stated = load_scenario(CONFIGS / f"{base}.toml")
+        term = stated.term_years
+        table = stated.resolved["new_agreement"]
+        return load_scenario(CONFIGS / f"{base}.toml", {
+            "new_agreement.term_years_range": [1, max(term, 6)],
+            "new_agreement.escalator": "budget" if table["escalator"] == "none"
+            else table["escalator"],
+            "new_agreement.escalator_pct_range": [0.0, 6.0],
+            "us.package_choice": choice.removeprefix("-") or "tradeoff",
+            "rok.package_choice": choice.removeprefix("-") or "tradeoff"})
     base = name.removesuffix("-off")
     scenario = load_scenario(CONFIGS / f"{base}.toml")
     if base == name:
@@ -100,8 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mesa-max", type=int, default=10_000,
                         help="largest batch also run on the Mesa engine (default 10000)")
     parser.add_argument("--repeats", type=int, default=3, help="fast engine: best of R")
-    parser.add_argument("--scenarios", nargs="+", default=["sma11-off", "sma11", "election_race"],
-                        help="shipped configs by name; NAME-off switches the two-level game off")
+    parser.add_argument("--scenarios", nargs="+",
+                        default=["sma11-off", "sma11", "election_race", "sma11-3issue",
+                                 "sma11-3issue-proportional"],
+                        help="shipped configs by name; NAME-off switches the two-level game "
+                        "off; NAME-3issue negotiates amount, term and escalator")
     parser.add_argument("--measure", nargs=2, metavar=("ENGINE", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:

@@ -67,6 +67,11 @@ class Negotiator(ScalarStore, NegotiatorState, mesa.Agent):
         self.opp_history: Any = (np.full(HISTORY, np.nan)
                                  if self.tactic.classifier.reacts_to_opponent else None)
         self.offer = math.nan
+        self.space = sc.package
+        self.package_choice = spec.package_choice
+        self.renewal_pct = spec.renewal_pct
+        self.own_amount = self.own_term = self.own_pct = math.nan
+        self.opp_amount = self.opp_term = self.opp_pct = math.nan
         self.reanchor(spec.opening, 0)
 
     @property
@@ -79,9 +84,6 @@ class Negotiator(ScalarStore, NegotiatorState, mesa.Agent):
         self.offer = float(self.anticipate(self.tactic.offer(view), outlook))
         return self.offer
 
-    def responds(self, view: NegotiationView, received: float) -> bool:
-        """Would I accept ``received`` rather than hold my own offer?"""
-        return bool(self.acceptance.accepts(view, received, self.offer))
 
 
 class Cohort(ScalarStore, mesa.Agent):

@@ -16,7 +16,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from . import draws, events, packages, ratification, rules
+from . import draws, events, packages, protocol, ratification, rules
 from .agents import Cohort, Negotiator, Principal
 from .events import Record, Schedule, Walkout
 from .outcome import TRACE_FIELDS, Outcome
@@ -78,9 +78,10 @@ class SMAModel(mesa.Model):
         self.agreed = False
         self.agreement_month: int | None = None
         self.amount = math.nan
-        self.deal_amount = math.nan  # last initialled deal (vetoed or not)
+        self.package: tuple[float, float, float] = (math.nan,) * 3  # the agreed package
+        self.deal: tuple[float, float, float] = (math.nan,) * 3  # last initialled (vetoed or not)
         self.rounds_held = self.walkouts = self.vetoes = self.tentative_deals = 0
-        self.pending: float | None = None  # an approved deal awaiting ratification
+        self.pending: tuple[float, float, float] | None = None  # approved, awaiting the vote
         self.initialled_month: int | None = None
         self.vote_month = -1
         self.ratified_month: int | None = None
@@ -126,7 +127,7 @@ class SMAModel(mesa.Model):
                                                  self.opposition, rok.anchor_demand))
         # Bottom lines at the start of the month, for the trace only.
         b_us, b_rok = (us.bottom_line, rok.bottom_line) if self.collect else (math.nan,) * 2
-        x_us = x_rok = math.nan
+        offered = {"us": (math.nan,) * 3, "rok": (math.nan,) * 3}
         us_walked = us_vetoed = False
         held = False
         if self.pending is not None:
@@ -142,7 +143,7 @@ class SMAModel(mesa.Model):
                     us_walked = us_walked or walkout.side == "us"
                     self.record(walkout.record())
                     continue
-                x_us, x_rok = self._round(m, u, r)
+                offered = self._round(m, u, r)
                 us_vetoed = us_vetoed or any(rec.kind == events.VETO and rec.side == "us"
                                              for rec in self.records)
                 if self.agreed or self.pending is not None:
@@ -153,12 +154,12 @@ class SMAModel(mesa.Model):
         if sc.opinion:
             furlough = any(f.side == "rok" and f.starts(self, m, sc.expiry)
                            for f in self.schedule.furloughs)
-            stimulus = sc.opinion.stimulus(x_us, sc.amount_in_force, us_walked, furlough,
-                                           us_vetoed)
+            stimulus = sc.opinion.stimulus(offered["us"][0], sc.amount_in_force, us_walked,
+                                           furlough, us_vetoed)
             self.agents_by_type[Cohort].do("react", float(stimulus))
             self.opposition = rules.opinion(sc.opinion.weights,
                                             [c.attitude for c in self.cohorts])
-        self._record(m, held, x_us, x_rok, b_us, b_rok, in_gap)
+        self._record(m, held, offered, b_us, b_rok, in_gap)
         self.month_index += 1
         if self.agreed or self.month_index >= sc.n_months:
             self.running = False
@@ -170,57 +171,64 @@ class SMAModel(mesa.Model):
                 return ev
         return None
 
-    def _round(self, m: int, u: list[float], r: int) -> tuple[float, float]:
+    def _round(self, m: int, u: list[float], r: int) -> dict[str, tuple[float, float, float]]:
+        """One round: offers, responses and settlement (``protocol.exchange``); returns the
+        packages tabled."""
         us, rok = self.negotiators["us"], self.negotiators["rok"]
         view_us = us.view(m, u[draws.stream(draws.STREAM_TACTIC["us"], r)])
         view_rok = rok.view(m, u[draws.stream(draws.STREAM_TACTIC["rok"], r)])
         x_us = us.propose(view_us, self._outlook(us, m))
         x_rok = rok.propose(view_rok, self._outlook(rok, m))
-        us_accepts, rok_accepts = us.responds(view_us, x_rok), rok.responds(view_rok, x_us)
+        result = protocol.exchange(self.settings, us, rok, (view_us, view_rok), (x_us, x_rok),
+                                   self.us_proposes)
         if self.settings.protocol == "alternating":
-            deal, amount = rules.alternating(self.us_proposes, x_us, x_rok, us_accepts,
-                                             rok_accepts)
             self.us_proposes = rules.next_proposer(self.us_proposes)
-        else:
-            deal, amount = rules.simultaneous(self.settings.settlement, x_us, x_rok,
-                                              us_accepts, rok_accepts)
-        us.observe(x_us, x_rok)
-        rok.observe(x_rok, x_us)
-        if deal:
-            self._initialled(m, float(amount), u, r)
-        return x_us, x_rok
+        if result.deal:
+            self._initialled(m, tuple(map(float, result.agreed)), u, r)
+        return {"us": result.us, "rok": result.rok}
 
     def _outlook(self, negotiator: Negotiator, m: int) -> tuple[Any, Any] | None:
         if not negotiator.foresight:
             return None
         return self.schedule.outlook(self, negotiator.side, m, self.election_won)
 
-    def _initialled(self, m: int, amount: float, u: list[float], r: int) -> None:
-        """Both leaders review an initialled deal; a veto re-anchors that side. An
-        approved deal is agreed, or awaits its legislature's vote."""
+    def _initialled(self, m: int, package: tuple[float, float, float], u: list[float],
+                    r: int) -> None:
+        """Both leaders review an initialled deal (what it is worth to their side); a veto
+        re-anchors that side. An approved deal is agreed, or awaits its legislature's
+        vote."""
         self.tentative_deals += 1
-        self.deal_amount = amount
+        self.deal = package
+        data = self._deal_data(package)
         vetoing = [s for s, p in self.principals.items()
-                   if p.review(amount, u[draws.stream(draws.STREAM_VETO[s], r)])]
+                   if p.review(self.negotiators[s].worth(package),
+                               u[draws.stream(draws.STREAM_VETO[s], r)])]
         if not vetoing:
             self.initialled_month = m
             delay = ratification.delay(self.settings.ratification)
             if delay is None:
-                self._in_force(m, m, amount)
+                self._in_force(m, m, package)
             else:
-                self.pending, self.vote_month = amount, m + delay
-                self.record(Record(events.INITIALLED, None, {"amount_krw_bn": amount}))
+                self.pending, self.vote_month = package, m + delay
+                self.record(Record(events.INITIALLED, None, data))
             return
-        self.record(Record(events.TENTATIVE_DEAL, None, {"amount_krw_bn": amount}))
+        self.record(Record(events.TENTATIVE_DEAL, None, data))
         for s in vetoing:
             self.vetoes += 1
             self.negotiators[s].after_veto(m)
             self.record(Record(events.VETO, s))
 
+    def _deal_data(self, package: tuple[float, float, float]) -> dict[str, Any]:
+        """A deal's record: its amount, and term and escalator when negotiated."""
+        if not self.settings.package.negotiated:
+            return {"amount_krw_bn": package[0]}
+        return {"amount_krw_bn": package[0], "term_years": int(package[1]),
+                "escalator_pct": package[2]}
+
     def _vote(self, m: int) -> None:
         """The legislatures vote on the pending deal: in force, or back to the table."""
-        sc, amount = self.settings, self.pending
-        increase = rules.increase_pct(amount, sc.amount_in_force)
+        sc, package = self.settings, self.pending
+        increase = rules.increase_pct(package[0], sc.amount_in_force)
         opposition = self.opposition if sc.opinion else 0.0
         rejected = []
         for side, rat in sc.ratification.items():
@@ -228,28 +236,34 @@ class SMAModel(mesa.Model):
             if not ratification.passes(rat, increase, opposition if side == "rok" else 0.0, u):
                 rejected.append(side)
         self.pending = None
+        data = self._deal_data(package)
         if not rejected:
-            self.record(Record(events.RATIFIED, None, {"amount_krw_bn": amount}))
-            self._in_force(self.initialled_month, m, amount)
+            self.record(Record(events.RATIFIED, None, data))
+            self._in_force(self.initialled_month, m, package)
             return
         self.rejections += 1
         for side in rejected:
-            self.negotiators[side].after_rejection(amount, m)
-            self.record(Record(events.REJECTED, side, {"amount_krw_bn": amount}))
+            negotiator = self.negotiators[side]
+            negotiator.after_rejection(negotiator.worth(package), m)
+            self.record(Record(events.REJECTED, side, data))
 
-    def _in_force(self, initialled: int, m: int, amount: float) -> None:
-        self.agreed, self.agreement_month, self.amount = True, initialled, amount
+    def _in_force(self, initialled: int, m: int, package: tuple[float, float, float]) -> None:
+        self.agreed, self.agreement_month = True, initialled
+        self.amount, self.package = package[0], package
         self.ratified_month = m
-        self.record(Record(events.AGREEMENT, None, {"amount_krw_bn": amount}))
+        self.record(Record(events.AGREEMENT, None, self._deal_data(package)))
 
-    def _record(self, m: int, held: bool, x_us: float, x_rok: float, b_us: float, b_rok: float,
-                in_gap: bool) -> None:
+    def _record(self, m: int, held: bool, offered: dict[str, tuple[float, float, float]],
+                b_us: float, b_rok: float, in_gap: bool) -> None:
         if not self.collect:
             return
         self.rec_month = self.settings.month_label(m)
         self.rec_round_held = held
-        self.rec_us_offer, self.rec_rok_offer = x_us, x_rok
-        self.rec_distance = x_us - x_rok
+        (self.rec_us_offer, self.rec_us_offer_term,
+         self.rec_us_offer_escalator_pct) = map(float, offered["us"])
+        (self.rec_rok_offer, self.rec_rok_offer_term,
+         self.rec_rok_offer_escalator_pct) = map(float, offered["rok"])
+        self.rec_distance = self.rec_us_offer - self.rec_rok_offer
         self.rec_us_bottom_line, self.rec_rok_bottom_line = b_us, b_rok
         self.rec_in_gap = in_gap
         self.rec_gap_months = max(0, m - self.settings.expiry) if in_gap or self.agreed else 0
@@ -259,7 +273,8 @@ class SMAModel(mesa.Model):
         self.rec_agreed = self.agreed
         dealt = any(r.kind in (events.AGREEMENT, events.TENTATIVE_DEAL, events.INITIALLED)
                     for r in self.records)
-        self.rec_deal_amount = self.deal_amount if dealt else math.nan
+        (self.rec_deal_amount, self.rec_deal_term,
+         self.rec_deal_escalator_pct) = self.deal if dealt else (math.nan,) * 3
         self.rec_opposition = float(self.opposition)
         self.datacollector.collect(self)
 
@@ -281,9 +296,10 @@ class SMAModel(mesa.Model):
         def label(month: int | None) -> str | None:
             return None if month is None else sc.month_label(month)
 
-        path, paid, discounted = (packages.settled(sc.package, amount, sc.term_years,
-                                                   sc.escalator_pct) if self.agreed
-                                  else (None, math.nan, math.nan))
+        _, term, pct = self.package if self.agreed else (amount, sc.term_years,
+                                                          sc.escalator_pct)
+        path, paid, discounted = (packages.settled(sc.package, amount, int(term), pct)
+                                  if self.agreed else (None, math.nan, math.nan))
 
         return Outcome(
             agreed=self.agreed,
@@ -297,7 +313,7 @@ class SMAModel(mesa.Model):
             walkouts=self.walkouts,
             vetoes=self.vetoes,
             tentative_deals=self.tentative_deals,
-            term_years=sc.term_years,
+            term_years=int(term),
             lead_months=int(rules.lead_months(self.agreed, end, sc.expiry, last)),
             initialled_month=label(self.initialled_month),
             ratified=self.agreed,
@@ -306,7 +322,7 @@ class SMAModel(mesa.Model):
             us_leader_change_month=label(self.leader_change_month.get("us")),
             rok_leader_change_month=label(self.leader_change_month.get("rok")),
             escalator=sc.package.escalator,
-            escalator_pct=float(packages.escalator_pct_label(sc.package, sc.escalator_pct)),
+            escalator_pct=float(packages.escalator_pct_label(sc.package, pct)),
             payments_krw_bn=None if path is None else tuple(path.tolist()),
             total_krw_bn=float(paid),
             total_discounted_krw_bn=float(discounted),

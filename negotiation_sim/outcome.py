@@ -24,6 +24,8 @@ TRACE_FIELDS = (
     "rok_bottom_line", "in_gap", "gap_months", "us_leader", "rok_leader", "events", "agreed",
     "deal_amount",  # amount initialled this month (vetoed or agreed), else NaN
     "opposition",  # the ROK public's opposition (NaN without public opinion)
+    "us_offer_term", "us_offer_escalator_pct", "rok_offer_term", "rok_offer_escalator_pct",
+    "deal_term", "deal_escalator_pct",  # the packages (term and escalator number)
 )
 
 # Each trace column's unit and meaning (docs/scenarios.md's trace table is made from these;
@@ -34,6 +36,15 @@ TRACE_COLUMNS: dict[str, tuple[str, str]] = {
     "us_offer": ("KRW bn", "the US offer on the table at the end of the month"),
     "rok_offer": ("KRW bn", "the ROK offer on the table at the end of the month"),
     "distance": ("KRW bn", "us_offer - rok_offer"),
+    "us_offer_term": ("years", "term of the US package on the table (the stated term when "
+                      "the term is not negotiated)"),
+    "us_offer_escalator_pct": ("% a year", "escalator number of the US package: the fixed "
+                               "rate or a linked rule's cap (inf: no cap)"),
+    "rok_offer_term": ("years", "term of the ROK package on the table"),
+    "rok_offer_escalator_pct": ("% a year", "escalator number of the ROK package"),
+    "deal_term": ("years", "term of the package initialled this month, else NaN"),
+    "deal_escalator_pct": ("% a year", "escalator number of the package initialled this "
+                           "month, else NaN"),
     "us_bottom_line": ("KRW bn", "the US negotiator's current mandate (moved by gap costs, "
                        "shocks and new leaders)"),
     "rok_bottom_line": ("KRW bn", "the ROK negotiator's current mandate"),

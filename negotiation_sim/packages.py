@@ -18,6 +18,7 @@ powers), so one run and a batch get the same IEEE results.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +45,8 @@ class PackageSpace:
     cap of a ``cpi`` or ``budget`` rule (``inf``: no cap), unused for ``none``;
     ``pct_low``..``pct_high`` its range (equal: not negotiated). ``term_min``..``term_max``
     is the term's range (equal: not negotiated); the horizon of a side's valuation is
-    ``term_max`` years.
+    ``term_max`` years. ``ref_term`` and ``ref_pct`` are the scenario's stated term and
+    escalator, in which amounts such as a leader's threshold are meant (``worth``).
     """
 
     escalator: str = "none"
@@ -55,6 +57,21 @@ class PackageSpace:
     cpi_pct: tuple[float, ...] = RECORD_CPI_PCT
     budget_growth_pct: tuple[float, ...] = RECORD_BUDGET_GROWTH_PCT
     discount_pct: float = 0.0
+    ref_term: int | None = None  # the scenario's term_years (default: term_min)
+    ref_pct: float | None = None  # the scenario's escalator number (default: pct_low)
+    pct_step: float = 0.5  # the escalator is negotiated in steps of this many points
+
+    def __post_init__(self) -> None:
+        if self.ref_term is None:
+            object.__setattr__(self, "ref_term", self.term_min)
+        if self.ref_pct is None:
+            object.__setattr__(self, "ref_pct", self.pct_low)
+
+    @property
+    def negotiated(self) -> bool:
+        """Term or escalator is negotiated (else the first-year amount is the one issue
+        and the model runs exactly as a single-issue model)."""
+        return self.issues > 1
 
     @property
     def terms(self) -> range:
@@ -65,11 +82,27 @@ class PackageSpace:
         """How many issues are negotiated (1: the first-year amount only)."""
         return 1 + (self.term_max > self.term_min) + (self.pct_high > self.pct_low)
 
-    def pct_grid(self, steps: int = 11) -> np.ndarray:
-        """The escalator values the trade-off tactic considers."""
+    @functools.cached_property
+    def pcts(self) -> np.ndarray:
+        """The escalator numbers a package may have: ``pct_low`` to ``pct_high`` in steps
+        of about ``pct_step`` (agreements state round numbers, as terms are whole years)."""
         if self.pct_high <= self.pct_low:
             return np.array([self.pct_low])
-        return np.linspace(self.pct_low, self.pct_high, steps)
+        steps = max(1, round((self.pct_high - self.pct_low) / self.pct_step))
+        return np.linspace(self.pct_low, self.pct_high, steps + 1)
+
+    def term_index(self, term: Any) -> Any:
+        """Position of a term in ``terms``."""
+        return (np.asarray(term) - self.term_min).astype(np.int64)
+
+    def pct_index(self, pct: Any) -> Any:
+        """Position of an escalator number in ``pcts`` (the nearest grid value)."""
+        grid = self.pcts
+        if len(grid) == 1:
+            return np.zeros(np.shape(pct), dtype=np.int64)
+        step = (grid[-1] - grid[0]) / (len(grid) - 1)
+        return np.clip(np.rint((np.asarray(pct) - grid[0]) / step), 0, len(grid) - 1
+                       ).astype(np.int64)
 
 
 def _minimum(a: Any, b: Any) -> Any:
@@ -165,35 +198,92 @@ def value(space: PackageSpace, sign: Any, amount: Any, term: Any, pct: Any,
 @dataclass(frozen=True)
 class Preferences:
     """One side over a package space: ``ideal`` and ``bottom`` first-year amounts (its
-    opening and bottom line) and the change it expects at the next negotiation."""
+    current opening and bottom line; numbers or arrays of runs) and the change it expects
+    at the next negotiation (``renewal_pct``)."""
 
     sign: float
-    ideal: float
-    bottom: float
-    renewal_pct: float = 0.0
+    ideal: Any
+    bottom: Any
+    renewal_pct: Any = 0.0
 
 
-def extreme_packages(space: PackageSpace, pref: Preferences) -> tuple[tuple[float, int, float],
-                                                                      tuple[float, int, float]]:
+@dataclass(frozen=True)
+class Valuation:
+    """A side's weights over a package space, computed once per (space, side, expected
+    renewal): the weight of every (term, escalator) of the grid, the side's best term and
+    escalator (of its ideal package) as grid positions, and the weight of the stated term
+    and escalator (of its bottom-line package). ``table`` is ``(terms, pcts)``, or
+    ``(terms, pcts, runs)`` for a per-run renewal."""
+
+    table: np.ndarray
+    best: tuple[Any, Any]  # (term position, escalator position) of the ideal package
+    w_best: Any
+    w_ref: Any  # weight of the stated term and escalator (of the bottom-line package)
+
+
+def _valuation(space: PackageSpace, sign: float, renewal_pct: Any) -> Valuation:
+    terms = np.arange(space.term_min, space.term_max + 1, dtype=np.float64)
+    pcts = space.pcts
+    per_run = np.ndim(renewal_pct) > 0
+    grid_t, grid_p = np.meshgrid(terms, pcts, indexing="ij")
+    if per_run:
+        grid_t, grid_p = grid_t[..., None], grid_p[..., None]
+    table = np.asarray(weight(space, grid_t, grid_p, renewal_pct), dtype=np.float64)
+    table = np.broadcast_to(table, grid_t.shape[:2] + np.shape(renewal_pct)).copy()
+    k = len(pcts) - 1 if sign > 0 else 0
+    pick = np.argmax(sign * table[:, k], axis=0)
+    best = (pick if per_run else int(pick), k)
+    w_ref = weight(space, space.ref_term, space.ref_pct, renewal_pct)
+    return Valuation(table, best, _at(table, *best), w_ref)
+
+
+def _at(table: np.ndarray, t: Any, k: Any) -> Any:
+    """Table entries at grid positions (per run where the table has a run axis)."""
+    if table.ndim == 2:
+        return table[t, k]
+    t, k = np.broadcast_arrays(t, k)
+    return table[t, k, np.arange(table.shape[2])[(None,) * (t.ndim - 1)]]
+
+
+@functools.lru_cache(maxsize=256)
+def _valuation_of(space: PackageSpace, sign: float, renewal_pct: float) -> Valuation:
+    return _valuation(space, sign, renewal_pct)
+
+
+def valuation(space: PackageSpace, sign: float, renewal_pct: Any) -> Valuation:
+    """The side's ``Valuation`` (cached when ``renewal_pct`` is one number)."""
+    if np.ndim(renewal_pct) == 0:
+        return _valuation_of(space, float(sign), float(renewal_pct))
+    return _valuation(space, sign, np.asarray(renewal_pct, dtype=np.float64))
+
+
+def grid_weight(space: PackageSpace, val: Valuation, term: Any, pct: Any) -> Any:
+    """The weight of packages on the grid (term and escalator), from the table."""
+    return _at(val.table, space.term_index(term), space.pct_index(pct))
+
+
+def extreme_packages(space: PackageSpace, pref: Preferences) -> tuple[tuple[Any, Any, Any],
+                                                                      tuple[Any, Any, Any]]:
     """The side's ideal package (its opening with its best term and escalator) and its
-    bottom-line package (its bottom line with its worst term and escalator)."""
-    best_pct = space.pct_high if pref.sign > 0 else space.pct_low
-    worst_pct = space.pct_low if pref.sign > 0 else space.pct_high
-    terms = list(space.terms)
-    best = [float(value(space, pref.sign, pref.ideal, t, best_pct, pref.renewal_pct))
-            for t in terms]
-    worst = [float(value(space, pref.sign, pref.bottom, t, worst_pct, pref.renewal_pct))
-             for t in terms]
-    ideal = (pref.ideal, terms[int(np.argmax(best))], best_pct)
-    bottom = (pref.bottom, terms[int(np.argmin(worst))], worst_pct)
-    return ideal, bottom
+    bottom-line package (its bottom line with the stated term and escalator: a bottom
+    line in money is meant for the agreement as stated)."""
+    val = valuation(space, pref.sign, pref.renewal_pct)
+    return ((pref.ideal, space.term_min + val.best[0], space.pcts[val.best[1]]),
+            (pref.bottom, space.ref_term, space.ref_pct))
 
 
-def utility_range(space: PackageSpace, pref: Preferences) -> tuple[float, float]:
+def utility_range(space: PackageSpace, pref: Preferences) -> tuple[Any, Any]:
     """The side's values of its bottom-line and ideal packages (utility 0 and 1)."""
-    ideal, bottom = extreme_packages(space, pref)
-    return (float(value(space, pref.sign, *bottom, pref.renewal_pct)),
-            float(value(space, pref.sign, *ideal, pref.renewal_pct)))
+    val = valuation(space, pref.sign, pref.renewal_pct)
+    return pref.sign * pref.bottom * val.w_ref, pref.sign * pref.ideal * val.w_best
+
+
+def package_utility(space: PackageSpace, pref: Preferences, amount: Any, term: Any,
+                    pct: Any) -> Any:
+    """``utility`` of packages on the grid, with their weights from the table."""
+    low, high = utility_range(space, pref)
+    w = grid_weight(space, valuation(space, pref.sign, pref.renewal_pct), term, pct)
+    return (pref.sign * amount * w - low) / np.where(high == low, np.inf, high - low)
 
 
 def utility(space: PackageSpace, pref: Preferences, amount: Any, term: Any, pct: Any) -> Any:
@@ -209,6 +299,18 @@ def amount_for_utility(space: PackageSpace, pref: Preferences, target: Any, term
     low, high = utility_range(space, pref)
     wanted = low + target * (high - low)
     return wanted / (pref.sign * weight(space, term, pct, pref.renewal_pct))
+
+
+def worth(space: PackageSpace, amount: Any, term: Any, pct: Any, renewal_pct: Any) -> Any:
+    """What a package is worth as a first-year amount under the scenario's reference term
+    and escalator (``space.ref_term``, ``space.ref_pct``): the amount that, with those,
+    has the same discounted value. A leader's veto threshold and a legislature's
+    rejection are amounts in these terms."""
+    if np.ndim(renewal_pct) == 0:  # one expected renewal: the side's table
+        val = valuation(space, 1.0, renewal_pct)
+        return amount * (grid_weight(space, val, term, pct) / val.w_ref)
+    return amount * (weight(space, term, pct, renewal_pct)
+                     / weight(space, space.ref_term, space.ref_pct, renewal_pct))
 
 
 def escalator_pct_label(space: PackageSpace, pct: Any) -> Any:

@@ -73,11 +73,13 @@ def alternating(us_proposes: Any, x_us: Any, x_rok: Any, us_accepts_rok: Any,
 
 
 def simultaneous(settlement: str, x_us: Any, x_rok: Any, us_accepts_rok: Any,
-                 rok_accepts_us: Any) -> tuple[Any, Any]:
+                 rok_accepts_us: Any, crossed: Any = None) -> tuple[Any, Any]:
     """One simultaneous-offers round: settle when positions cross (US asks no more
-    than the ROK offers), at the settlement rule; else a side may accept the other's
-    offer. Returns (deal, amount)."""
-    crossed = x_us <= x_rok
+    than the ROK offers; for packages, ``crossed`` says where each side values the
+    other's package at least as its own), at the settlement rule; else a side may accept
+    the other's offer. Returns (deal, amount)."""
+    if crossed is None:
+        crossed = x_us <= x_rok
     if type(us_accepts_rok) is bool and type(rok_accepts_us) is bool:  # one run: no numpy
         if crossed:
             return True, (0.5 * (x_us + x_rok) if settlement == "split"

@@ -40,6 +40,8 @@ class Side:
     acceptance_params: dict[str, Any]
     principal: Principal
     foresight: float = 0.0
+    renewal_pct: float = 0.0  # packages: the change expected at the next negotiation
+    package_choice: str = "tradeoff"  # packages: which iso-utility package to offer
 
     @property
     def sign(self) -> float:
@@ -79,7 +81,7 @@ class Scenario:
     @property
     def escalator_pct(self) -> float:
         """The agreement's escalator number: the fixed rate, or a linked rule's cap."""
-        return self.package.pct_low
+        return self.package.ref_pct
 
     def side(self, name: str) -> Side:
         return self.us if name == "us" else self.rok
@@ -408,6 +410,7 @@ def _cross_checks(ck: _Checker, r: dict[str, Any]) -> None:
                        "expire after talks_start; allowed: an integer >= 1")
             else:
                 tactic["deadline_months"] = expiry
+    _check_package(ck, r["new_agreement"])
     if "months" in r["rounds"]:
         _check_duplicate_rounds(ck, r["rounds"]["months"])
     counts = round_counts(r["rounds"], start, horizon)
@@ -469,6 +472,36 @@ def _check_expiry(ck: _Checker, r: dict[str, Any], expiry: int, last: int) -> No
                f"month at or after {expires}")
 
 
+def _check_package(ck: _Checker, table: dict[str, Any]) -> None:
+    """Negotiated ranges: two numbers, low to high, holding the stated term and escalator."""
+    for key, stated in (("term_years_range", table["term_years"]),
+                        ("escalator_pct_range", _stated_pct(table))):
+        if key not in table:
+            continue
+        span = table[key]
+        where = f"new_agreement.{key}"
+        if len(span) != 2 or span[0] > span[1]:
+            ck.add(where, f"{span!r} is not [low, high]; allowed: two numbers, low <= high")
+        elif key == "term_years_range" and any(float(t) != int(t) for t in span):
+            ck.add(where, f"{span!r} are not whole years; allowed: two integers in [1, 10]")
+        elif key == "escalator_pct_range" and table["escalator"] == "none":
+            ck.add(where, "a flat agreement (escalator = \"none\") has no escalator to "
+                   "negotiate; allowed: escalator = fixed, cpi or budget, or no range")
+        elif stated is not None and not span[0] <= stated <= span[1]:
+            name = "term_years" if key == "term_years_range" else (
+                "escalator_pct" if table["escalator"] == "fixed" else "escalator_cap_pct")
+            ck.add(where, f"{span!r} does not hold new_agreement.{name} = {stated:g}; "
+                   f"allowed: a range containing it")
+
+
+def _stated_pct(table: dict[str, Any]) -> float | None:
+    """The stated escalator number: the fixed rate, a linked rule's cap (None: no cap)."""
+    if table["escalator"] == "fixed":
+        return float(table["escalator_pct"])
+    cap = table.get("escalator_cap_pct")
+    return None if cap is None else float(cap)
+
+
 def _check_duplicate_rounds(ck: _Checker, months: list[str]) -> None:
     """Each round month once: a repeated month would silently collapse into one round."""
     seen: dict[int, str] = {}
@@ -505,6 +538,8 @@ def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
             acceptance_params=acceptance,
             principal=Principal.from_table(s["principal"]),
             foresight=float(s["foresight"]),
+            renewal_pct=float(s["renewal_pct"]),
+            package_choice=s["package_choice"],
         )
 
     def month(ev: dict[str, Any]) -> int | None:
@@ -540,16 +575,17 @@ def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
 
 
 def package_space(table: dict[str, Any]) -> packages.PackageSpace:
-    """The package space of a resolved ``[new_agreement]`` (term and escalator fixed)."""
+    """The package space of a resolved ``[new_agreement]``: the stated term and escalator,
+    and the ranges negotiated (a range absent: that issue is fixed)."""
     rule = table["escalator"]
-    if rule == "fixed":
-        pct = float(table["escalator_pct"])
-    else:
-        cap = table.get("escalator_cap_pct")
-        pct = 0.0 if rule == "none" else math.inf if cap is None else float(cap)
+    stated = _stated_pct(table)
+    pct = 0.0 if rule == "none" else math.inf if stated is None else stated
+    low, high = map(float, table.get("escalator_pct_range", (pct, pct)))
     term = int(table["term_years"])
+    shortest, longest = map(int, table.get("term_years_range", (term, term)))
     return packages.PackageSpace(
-        escalator=rule, term_min=term, term_max=term, pct_low=pct, pct_high=pct,
+        escalator=rule, term_min=shortest, term_max=longest, pct_low=low, pct_high=high,
+        ref_term=term, ref_pct=pct, pct_step=float(table["escalator_pct_step"]),
         cpi_pct=tuple(map(float, table["cpi_pct"])),
         budget_growth_pct=tuple(map(float, table["budget_growth_pct"])),
         discount_pct=float(table["discount_pct"]))

@@ -33,14 +33,21 @@ AGREEMENT_IN_FORCE = {
                    "(false: gap pressure may take it lower, and a deal may be a cut)"),
 }
 NEW_AGREEMENT = {
-    "term_years": Field("integer", 1, 1, 10, unit="years", doc="term of the new agreement "
-                        "(reported, not negotiated)"),
+    "term_years": Field("integer", 1, 1, 10, unit="years", doc="term of the new agreement; "
+                        "when negotiated, the reference term amounts are meant in"),
+    "term_years_range": Field("numbers", None, 1, 10, unit="years", doc="[shortest, longest] "
+                              "term the sides negotiate over; absent: term_years, fixed"),
     "escalator": Field("choice", "none", choices=packages.ESCALATORS,
                        doc="rule for the years after the first: flat, a fixed rate, CPI-linked "
                        "or ROK defence-budget-linked"),
     "escalator_pct": _num(0.0, -20.0, 50.0, "% a year", "the fixed rate (escalator = fixed)"),
     "escalator_cap_pct": _num(None, -20.0, 50.0, "% a year", "cap on a CPI- or budget-linked "
                               "rise; absent: no cap"),
+    "escalator_pct_range": Field("numbers", None, -20.0, 50.0, unit="% a year",
+                                 doc="[low, high] of the negotiated escalator number: the "
+                                 "fixed rate, or the cap of a linked rule; absent: fixed"),
+    "escalator_pct_step": _num(0.5, 0.01, 10.0, "% a year", "the escalator is negotiated "
+                               "in steps of about this size (as terms in whole years)"),
     "cpi_pct": Field("numbers", list(packages.RECORD_CPI_PCT), -20.0, 50.0, unit="% a year",
                      doc="CPI rise applied in years 2, 3, ... (the last repeats); default: the "
                      "rises the 8th-9th SMAs applied (data/sma_yearly.csv)"),
@@ -72,6 +79,13 @@ NEGOTIATOR = {
     "foresight": _num(0.0, 0.0, 1.0, "", "how much the negotiator anticipates a scheduled "
                       "election: hurries before a worse counterpart or its own leader's exit, "
                       "stalls for a friendlier one (0: not at all)"),
+    "renewal_pct": _num(0.0, -50.0, 100.0, "%", "packages: change this side expects the next "
+                        "agreement to bring over the last year's amount (the US expecting a "
+                        "rise values short terms, the ROK long ones)"),
+    "package_choice": Field("choice", "tradeoff", choices=("tradeoff", "proportional"),
+                            doc="packages: which package with the tactic's target utility to "
+                            "offer: the one closest to the opponent's last offer (Faratin et "
+                            "al. 2002), or every issue conceded in proportion"),
 }
 PRINCIPAL = {
     "label": Field("text", "leader", doc="who the principal is (shown in traces)"),

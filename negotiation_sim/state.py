@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from . import rules
-from .tactics import NegotiationView
+from . import packages, rules
+from .tactics import NegotiationView, packaged
 
 ALL = slice(None)  # every run (the only selection a single run has)
 
@@ -110,11 +110,19 @@ class PrincipalState:
 
 
 class NegotiatorState:
-    """A side's negotiator: demand, mandate, gap pressure, tactic, acceptance rule."""
+    """A side's negotiator: demand, mandate, gap pressure, tactic, acceptance rule.
+
+    When term or escalator is negotiated it also holds the package space (``space``),
+    how it picks a package (``package_choice``), the change it expects at the next
+    negotiation (``renewal_pct``), and its own and the opponent's last packages
+    (``own_amount``, ``own_term``, ``own_pct``, ``opp_...``; NaN before the first).
+    """
 
     sign: Any
     principal: PrincipalState
     floor: Any  # no bottom line past this amount (None: no floor)
+    space: packages.PackageSpace
+    package_choice: str
     take: Any
     put: Any
 
@@ -183,3 +191,40 @@ class NegotiatorState:
         (or from the leader's reset demand)."""
         self.principal.put("threshold_known", True, where)
         self.reanchor(self.principal.demand_after_veto(where), month, where)
+
+    # --- packages: term and escalator negotiated (``space.negotiated``) -----------
+
+    def preferences(self, view: NegotiationView) -> packages.Preferences:
+        """This round's preferences over packages: ideal at the anchor demand, bottom at
+        the current bottom line (utility 1 and 0)."""
+        return packages.Preferences(self.sign, view.opening, view.bottom_line,
+                                    self.renewal_pct)
+
+    def package_for(self, offer: Any, view: NegotiationView) -> tuple[Any, Any, Any]:
+        """The package this round's tactic amount stands for: its target utility, and the
+        package with that utility the side's ``package_choice`` picks."""
+        target = packaged.target_for(offer, view.opening, view.bottom_line)
+        pref = self.preferences(view)
+        if self.package_choice == "proportional":
+            return packaged.proportional_package(self.space, pref, 1.0 - target)
+        return packaged.tradeoff_package(self.space, pref, target,
+                                         (self.own_amount, self.own_term, self.own_pct),
+                                         (self.opp_amount, self.opp_term, self.opp_pct))
+
+    def worth(self, package: tuple[Any, Any, Any], where: Any = ALL) -> Any:
+        """The package as a first-year amount under the stated term and escalator, at
+        this side's expected renewal: what its acceptance rule, its memory of offers and
+        its leader's threshold compare (utility increases with it for the US, decreases
+        for the ROK); with a single issue, the amount."""
+        if not self.space.negotiated:
+            return package[0]
+        return packages.worth(self.space, *package, self.take("renewal_pct", where))
+
+    def observe_package(self, own: tuple[Any, Any, Any], opponent: tuple[Any, Any, Any],
+                        where: Any = ALL) -> None:
+        """Remember one's own package (the trade-off moves from it) and the opponent's
+        (it moves toward it)."""
+        for names, package in ((("own_amount", "own_term", "own_pct"), own),
+                               (("opp_amount", "opp_term", "opp_pct"), opponent)):
+            for name, value in zip(names, package, strict=True):
+                self.put(name, value, where)

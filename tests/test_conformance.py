@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from negotiation_sim import draws
+from negotiation_sim import draws, packages
 from negotiation_sim.calendar import format_month, parse_month
 from negotiation_sim.engine import ENGINES, simulate_batch
 from negotiation_sim.errors import ScenarioError
@@ -201,13 +201,15 @@ def random_batch(rng: np.random.Generator, runs: int) -> tuple[dict, pd.DataFram
         vary("agreement_in_force.amount_krw_bn", lambda: float(rng.uniform(800, 1100)))
         vary("new_agreement.term_years", lambda: int(rng.integers(1, 11)))
     add_two_level_game(rng, raw, vary, n_months, round_idx)
-    add_package(raw, vary, runs)
+    add_package(raw, vary, runs, set(columns))
     return raw, pd.DataFrame(columns, index=range(runs))
 
 
-def add_package(raw: dict, vary, runs: int) -> None:
-    """A random escalator (rule, rate or cap, CPI and budget paths, discount rate), on its
-    own generator so the structures sampled before packages existed stay the same."""
+def add_package(raw: dict, vary, runs: int, varied: set[str]) -> None:
+    """A random escalator (rule, rate or cap, CPI and budget paths, discount rate) and, in
+    about half the structures, a negotiated term and/or escalator with each side's
+    expected renewal and package choice; on its own generator so the structures sampled
+    before packages existed stay the same."""
     prng = np.random.default_rng(int(raw["scenario"]["krw_per_usd"] * 1e6))
     table = raw["new_agreement"]
     table["escalator"] = str(prng.choice(["none", "fixed", "cpi", "budget"]))
@@ -221,6 +223,28 @@ def add_package(raw: dict, vary, runs: int) -> None:
     if prng.random() < 0.2:  # the rule changes from row to row (a structural column)
         vary("new_agreement.escalator",
              lambda: str(prng.choice(["none", "fixed", "cpi", "budget"])))
+        return
+    negotiate_term = prng.random() < 0.4 and "new_agreement.term_years" not in varied
+    negotiate_pct = prng.random() < 0.4 and table["escalator"] != "none"
+    if negotiate_term:
+        term = table["term_years"]
+        table["term_years_range"] = [int(prng.integers(1, term + 1)),
+                                     int(prng.integers(term, 11))]
+    if negotiate_pct:
+        stated = (table["escalator_pct"] if table["escalator"] == "fixed"
+                  else table.get("escalator_cap_pct"))
+        low = float(prng.uniform(-2, 3)) if stated is None else stated - float(prng.uniform(0, 3))
+        high = (float(prng.uniform(4, 9)) if stated is None
+                else stated + float(prng.uniform(0, 4)))
+        table["escalator_pct_range"] = [low, high]
+        table["escalator_pct_step"] = float(prng.choice([0.25, 0.5, 1.0, 2.0]))
+    if not (negotiate_term or negotiate_pct):
+        return
+    for side in ("us", "rok"):
+        raw[side]["renewal_pct"] = float(prng.uniform(-10, 60))
+        raw[side]["package_choice"] = str(prng.choice(["tradeoff", "proportional"]))
+        if prng.random() < 0.3:
+            vary(f"{side}.renewal_pct", lambda: float(prng.uniform(-10, 60)))
 
 
 def add_two_level_game(rng: np.random.Generator, raw: dict, vary, n_months: int,
@@ -302,6 +326,7 @@ def assert_same_outcomes(mesa: pd.DataFrame, fast: pd.DataFrame, context: str) -
 def test_fast_engine_matches_mesa_on_random_parameter_sets():
     rng = np.random.default_rng(20240905)
     tables, n_sets = [], 0
+    negotiated = {"agreed": 0, "other_term": 0, "other_escalator": 0}
     for batch in range(48):
         raw, overrides = random_batch(rng, runs=25)
         scenario = from_dict(raw, f"<conformance batch {batch}>")
@@ -313,6 +338,13 @@ def test_fast_engine_matches_mesa_on_random_parameter_sets():
         assert_same_outcomes(mesa, fast, f"batch {batch} ({raw}, overrides {overrides.columns})")
         tables.append(mesa)
         n_sets += len(overrides)
+        if scenario.package.negotiated:
+            deals = mesa[mesa.agreed]
+            stated = packages.escalator_pct_label(scenario.package, scenario.escalator_pct)
+            negotiated["agreed"] += len(deals)
+            negotiated["other_term"] += int((deals.term_years != scenario.term_years).sum())
+            negotiated["other_escalator"] += int((~np.isclose(deals.escalator_pct.astype(float),
+                                                              stated, equal_nan=True)).sum())
     assert n_sets >= 1000
     every = pd.concat(tables)
     # The sample reaches every behaviour the rules have (a test that could not fail
@@ -333,6 +365,9 @@ def test_fast_engine_matches_mesa_on_random_parameter_sets():
     assert set(agreed.escalator) == {"none", "fixed", "cpi", "budget"}
     moving = [p for p in agreed.payments_krw_bn if len(p) > 1 and p[-1] != p[0]]
     assert len(moving) > 100 and agreed.escalator_pct.isna().sum() > 20
+    # ... and of negotiated packages: deals whose term or escalator is not the stated one.
+    assert negotiated["agreed"] > 150
+    assert negotiated["other_term"] > 30 and negotiated["other_escalator"] > 30
     assert (every.lead_months > 0).sum() > 100
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from negotiation_sim.packages import (
     PackageSpace,
@@ -17,16 +19,17 @@ from negotiation_sim.packages import (
     amount_for_utility,
     discounted_total,
     extreme_packages,
+    package_utility,
     payments,
     rates,
     settled,
     total,
     utility,
+    valuation,
+    worth,
 )
 from negotiation_sim.scenario import load_scenario
 from negotiation_sim.tactics.packaged import (
-    accepts_bottom_line,
-    accepts_next,
     proportional_package,
     target_utility,
     tradeoff_package,
@@ -66,43 +69,66 @@ def test_per_run_terms_pad_with_nan_and_totals_count_only_the_term() -> None:
     assert discounted.tolist() == pytest.approx([100.0, 662.0], rel=REL)  # discount 0
 
 
-# A three-issue space: term 1-3 years, fixed escalator 0-5%, no discounting. Both sides
-# expect the next agreement to bring +20%: the US values short terms, the ROK long ones.
-SPACE = PackageSpace("fixed", 1, 3, 0.0, 5.0)
+# A three-issue space: term 1-3 years, a fixed escalator of 0, 2.5 or 5 %, no discounting;
+# the stated agreement is one flat year. Both sides expect the next agreement to bring +20%:
+# the US values short terms, the ROK long ones. Weights of 1 bn over the 3-year horizon:
+# one year -> 1 + 1.2 + 1.2 = 3.4 (any escalator); two years at 0 / 2.5 / 5 % -> 3.2 /
+# 3.255 / 3.31; three years -> 3 / 3.075625 / 3.1525.
+SPACE = PackageSpace("fixed", 1, 3, 0.0, 5.0, ref_term=1, ref_pct=0.0, pct_step=2.5)
 US = Preferences(1.0, 1500.0, 1000.0, 20.0)
 ROK = Preferences(-1.0, 1000.0, 1500.0, 20.0)
 
 
+def test_grid_weights_by_hand() -> None:
+    assert SPACE.pcts.tolist() == [0.0, 2.5, 5.0]
+    table = valuation(SPACE, 1.0, 20.0).table
+    assert table.ravel().tolist() == pytest.approx([3.4, 3.4, 3.4, 3.2, 3.255, 3.31,
+                                                    3.0, 3.075625, 3.1525], rel=REL)
+
+
 def test_ideal_and_bottom_line_packages_by_hand() -> None:
-    # Weight of 1 bn over 3 years: term 1 -> 1 + 1.2 + 1.2 = 3.4 (any escalator);
-    # term 3 at 0% -> 3. The US's ideal is its opening for one year; its bottom line is its
-    # bottom-line amount for three flat years; the ROK's the other way round.
-    assert extreme_packages(SPACE, US) == ((1500.0, 1, 5.0), (1000.0, 3, 0.0))
-    assert extreme_packages(SPACE, ROK) == ((1000.0, 3, 0.0), (1500.0, 1, 5.0))
+    # The ideal: the opening with the side's best term and escalator (the US: one year at
+    # 5%, weight 3.4; the ROK: three flat years, weight 3). The bottom line: the bottom-line
+    # amount with the stated term and escalator (a bottom line in money is meant for them).
+    assert extreme_packages(SPACE, US) == ((1500.0, 1, 5.0), (1000.0, 1, 0.0))
+    assert extreme_packages(SPACE, ROK) == ((1000.0, 3, 0.0), (1500.0, 1, 0.0))
 
 
 def test_utilities_normalised_between_bottom_line_and_ideal_by_hand() -> None:
-    # (1200, 2 years, 2.5%): weight 1 + 1.025 + 1.025 * 1.2 = 3.255, value 3906;
-    # US: (3906 - 3000) / (5100 - 3000); ROK: (-3906 + 5100) / (-3000 + 5100).
-    assert utility(SPACE, US, 1200.0, 2, 2.5) == pytest.approx(906 / 2100, rel=1e-12)
+    # (1200, 2 years, 2.5%): weight 3.255, value 3906; US: (3906 - 3400) / (5100 - 3400);
+    # ROK: (-3906 + 5100) / (-3000 + 5100).
+    assert utility(SPACE, US, 1200.0, 2, 2.5) == pytest.approx(506 / 1700, rel=1e-12)
     assert utility(SPACE, ROK, 1200.0, 2, 2.5) == pytest.approx(1194 / 2100, rel=1e-12)
+    assert package_utility(SPACE, US, 1200.0, 2, 2.5) == pytest.approx(506 / 1700, rel=1e-12)
     assert utility(SPACE, US, 1500.0, 1, 5.0) == 1.0
-    assert utility(SPACE, US, 1000.0, 3, 0.0) == 0.0
-    assert amount_for_utility(SPACE, US, 0.5, 3, 0.0) == pytest.approx(1350.0, rel=REL)
+    assert utility(SPACE, US, 1000.0, 1, 0.0) == 0.0
+    assert amount_for_utility(SPACE, US, 0.5, 3, 0.0) == pytest.approx(4250 / 3, rel=REL)
+
+
+def test_worth_is_the_amount_under_the_stated_term_and_escalator() -> None:
+    # 1200 for two years at 2.5% is worth 1200 * 3.255 / 3.4 as one flat year
+    assert worth(SPACE, 1200.0, 2, 2.5, 20.0) == pytest.approx(1200 * 3.255 / 3.4, rel=REL)
+    assert worth(SPACE, 1200.0, 1, 0.0, 20.0) == 1200.0
+    per_run = worth(SPACE, np.array([1200.0, 1200.0]), np.array([2, 2]), np.array([2.5, 2.5]),
+                    np.array([20.0, 0.0]))  # no renewal rise: 1 + 1 + 1 and 1 + 1.025 * 2
+    assert per_run.tolist() == pytest.approx([1200 * 3.255 / 3.4, 1200 * 3.05 / 3.0], rel=REL)
 
 
 def test_single_issue_space_gives_the_linear_utility_of_today() -> None:
     space = PackageSpace("none", 6, 6)
     pref = Preferences(1.0, 5750.0, 1230.0)
     assert utility(space, pref, 3490.0, 6, 0.0) == pytest.approx(0.5, rel=1e-12)
+    assert not space.negotiated and SPACE.negotiated and SPACE.issues == 3
 
 
-def versus(tactic, opponent: list[tuple[float, float, float]]) -> list[tuple[float, int, float]]:
-    """The US side's packages (linear target over 5 months) against fixed ROK packages."""
+def versus(choose, opponent: list[tuple[float, float, float]]) -> list[tuple[float, int, float]]:
+    """The US side's packages (linear target over 5 months) against fixed ROK packages,
+    Axelrod-style: month t sees the opponent's package of month t - 1."""
     out = []
-    last = (np.nan, np.nan, np.nan)
+    own = last = (np.nan, np.nan, np.nan)
     for t, theirs in enumerate(opponent):
-        package = tactic(target_utility(t, 5, 1.0), last)
+        package = choose(target_utility(t, 5, 1.0), own, last)
+        own = package
         out.append((float(package[0]), int(package[1]), float(package[2])))
         last = theirs
     return out
@@ -112,12 +138,16 @@ ROK_STEADY = [(1000.0 + 40.0 * t, 3.0, 0.0) for t in range(6)]  # amount up, ter
 
 
 def test_tradeoff_pinned_against_a_fixed_opponent() -> None:
-    offers = versus(lambda tg, last: tradeoff_package(SPACE, US, tg, last), ROK_STEADY)
-    # Month 1: target 0.8 is value 3000 + 0.8 * 2100 = 4680; three years at 0-5% would
-    # need more than the opening, so two years at 0.5% (weight 1 + 1.005 + 1.005 * 1.2):
-    # 4680 / 3.211. No opponent offer in month 0: the proportional (ideal) package.
-    expected = [(1500.0, 1, 5.0), (4680 / 3.211, 2, 0.5), (1412.9236075986105, 3, 0.5),
-                (1273.6212800888884, 3, 0.5), (1140.0, 3, 0.0), (1000.0, 3, 0.0)]
+    offers = versus(lambda tg, own, last: tradeoff_package(SPACE, US, tg, own, last),
+                    ROK_STEADY)
+    # Month 0: the ideal package. Month 1: target 0.8, value 3400 + 0.8 * 1700 = 4760; the
+    # neighbours of (1 year, 5%) are 1-2 years at 2.5-5%; the one nearest the ROK's
+    # (1000, 3 years, 0%) is two years at 2.5%: 4760 / 3.255 (distance 0.855 + 0.25 + 0.25).
+    # Month 2: value 4420, all nine grid packages are neighbours; nearest the ROK's (1040,
+    # 3, 0): two flat years, 4420 / 3.2 (0.466 + 0.25), before three flat years (0.751).
+    # Month 3: three flat years, 4080 / 3 (0.314 against 0.402 for two flat years).
+    expected = [(1500.0, 1, 5.0), (4760 / 3.255, 2, 2.5), (4420 / 3.2, 2, 0.0),
+                (4080 / 3.0, 3, 0.0), (3740 / 3.0, 3, 0.0), (3400 / 3.0, 3, 0.0)]
     for (a, t, e), (ea, et, ee) in zip(offers, expected, strict=True):
         assert a == pytest.approx(ea, rel=REL) and (t, e) == (et, ee)
     # every offer has exactly the month's target utility (the iso-utility curve)
@@ -125,39 +155,56 @@ def test_tradeoff_pinned_against_a_fixed_opponent() -> None:
         assert utility(SPACE, US, a, t, e) == pytest.approx(1 - month / 5, abs=1e-12)
 
 
-def test_tradeoff_moves_toward_the_opponents_term() -> None:
-    # Facing a ROK that wants one year, the US keeps one year and concedes on the amount.
+def test_tradeoff_holds_the_term_the_opponent_wants() -> None:
+    # Facing a ROK that wants one flat year, the US keeps one year, drops the escalator it
+    # cannot get (one step a month) and concedes on the amount.
     one_year = [(1000.0, 1.0, 0.0)] * 4
-    offers = versus(lambda tg, last: tradeoff_package(SPACE, US, tg, last), one_year)
+    offers = versus(lambda tg, own, last: tradeoff_package(SPACE, US, tg, own, last), one_year)
     assert offers[0] == (1500.0, 1, 5.0)
-    assert [(t, e) for _, t, e in offers[1:]] == [(1, 0.0)] * 3
-    # value 3000 + target * 2100 over a one-year weight of 3.4
+    assert [(t, e) for _, t, e in offers[1:]] == [(1, 2.5), (1, 0.0), (1, 0.0)]
     assert [a for a, _, _ in offers[1:]] == pytest.approx(
-        [(3000 + tg * 2100) / 3.4 for tg in (0.8, 0.6, 0.4)], rel=REL)
+        [(3400 + tg * 1700) / 3.4 for tg in (0.8, 0.6, 0.4)], rel=REL)
 
 
 def test_proportional_package_pinned() -> None:
-    offers = versus(lambda tg, last: proportional_package(SPACE, US, 1.0 - tg), ROK_STEADY)
-    assert offers == [(1500.0, 1, 5.0), (1400.0, 1, 4.0), (1300.0, 2, 3.0), (1200.0, 2, 2.0),
-                      (1100.0, 3, 1.0), (1000.0, 3, 0.0)]
+    offers = versus(lambda tg, own, last: proportional_package(SPACE, US, 1.0 - tg), ROK_STEADY)
+    # amount 1500 -> 1000 in equal steps; the escalator 5 -> 0 % to the nearest 2.5
+    assert offers == [(1500.0, 1, 5.0), (1400.0, 1, 5.0), (1300.0, 1, 2.5), (1200.0, 1, 2.5),
+                      (1100.0, 1, 0.0), (1000.0, 1, 0.0)]
 
 
 def test_tactics_on_arrays_equal_one_run_at_a_time() -> None:
     months = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
     last = (np.array([np.nan, 1000.0, 1040.0, 1080.0, 1000.0]), np.array([np.nan, 3, 3, 1, 2.0]),
             np.array([np.nan, 0.0, 5.0, 0.0, 2.5]))
-    batch = tradeoff_package(SPACE, US, target_utility(months, 5, 1.0), last)
-    for i in range(len(months)):
-        one = tradeoff_package(SPACE, US, target_utility(months[i], 5, 1.0),
-                               tuple(float(x[i]) for x in last))
-        assert tuple(float(x) for x in one) == tuple(float(x[i]) for x in batch)
+    own = (np.array([np.nan, 1400.0, 1300.0, 1200.0, 1100.0]), np.array([np.nan, 1, 2, 3, 2.0]),
+           np.array([np.nan, 5.0, 2.5, 0.0, 5.0]))
+    renewal = np.array([20.0, 0.0, 10.0, 20.0, 50.0])
+    for pref in (US, Preferences(1.0, US.ideal, US.bottom, renewal)):
+        batch = tradeoff_package(SPACE, pref, target_utility(months, 5, 1.0), own, last)
+        for i in range(len(months)):
+            one_pref = Preferences(1.0, US.ideal, US.bottom, float(np.broadcast_to(
+                pref.renewal_pct, months.shape)[i]))
+            one = tradeoff_package(SPACE, one_pref, target_utility(months[i], 5, 1.0),
+                                   tuple(float(x[i]) for x in own),
+                                   tuple(float(x[i]) for x in last))
+            assert tuple(float(x) for x in one) == tuple(float(x[i]) for x in batch)
 
 
-def test_acceptance_compares_utilities() -> None:
-    received = utility(SPACE, US, 1200.0, 2, 2.5)  # 0.431
-    assert bool(accepts_next(received, 0.4)) and not bool(accepts_next(received, 0.5))
-    assert accepts_bottom_line(np.array([0.0, -0.1, 0.2]), 6, 6).tolist() == [True, False, True]
-    assert not bool(accepts_bottom_line(0.5, 5, 6))
+@settings(max_examples=200, deadline=None)
+@given(st.floats(500.0, 2000.0), st.integers(1, 3), st.sampled_from([0.0, 2.5, 5.0]),
+       st.floats(500.0, 2000.0), st.integers(1, 3), st.sampled_from([0.0, 2.5, 5.0]),
+       st.floats(-20.0, 60.0))
+def test_worth_orders_packages_as_each_sides_utility(a1: float, t1: int, p1: float, a2: float,
+                                                     t2: int, p2: float, renewal: float) -> None:
+    """Acceptance compares worths: for either side, package 1 is at least as good as
+    package 2 by worth exactly when it is by utility (up to rounding)."""
+    for side in (Preferences(1.0, 1500.0, 1000.0, renewal),
+                 Preferences(-1.0, 1000.0, 1500.0, renewal)):
+        du = utility(SPACE, side, a1, t1, p1) - utility(SPACE, side, a2, t2, p2)
+        dw = side.sign * (worth(SPACE, a1, t1, p1, renewal) - worth(SPACE, a2, t2, p2, renewal))
+        if abs(du) > 1e-9:
+            assert (du > 0) == (dw > 0)
 
 
 def test_outcome_keys_in_both_engines_with_total_the_sum_of_payments() -> None:
@@ -188,12 +235,14 @@ def test_run_json_has_the_package_keys() -> None:
     outcome = json.loads(out.strip().splitlines()[-1])
     assert outcome["term_years"] == 6 and len(outcome["payments_krw_bn"]) == 6
     assert outcome["total_krw_bn"] == pytest.approx(sum(outcome["payments_krw_bn"]), rel=REL)
-    assert (outcome["escalator"], outcome["escalator_pct"]) == ("budget", None)
+    # the cap on the budget-linked rise is negotiated on a 0.5-point grid from 0 to 6
+    cap = outcome["escalator_pct"]
+    assert outcome["escalator"] == "budget" and cap in [0.5 * k for k in range(13)]
     # the 11th SMA's later years rise with the ROK defence budget: 5.4, 3.4, 4.4, 4.2 %
-    # (data/sma_yearly.csv), the last repeated
+    # (data/sma_yearly.csv), the last repeated, each capped
     payments = outcome["payments_krw_bn"]
     growth = [100.0 * (b / a - 1.0) for a, b in zip(payments, payments[1:], strict=False)]
-    assert growth == pytest.approx([5.4, 3.4, 4.4, 4.2, 4.2], rel=1e-9)
+    assert growth == pytest.approx([min(g, cap) for g in (5.4, 3.4, 4.4, 4.2, 4.2)], rel=1e-9)
     assert outcome["total_discounted_krw_bn"] == outcome["total_krw_bn"]
 
 

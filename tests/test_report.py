@@ -49,7 +49,7 @@ def folders(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize(("kind", "figures", "texts"), [
-    ("run", 1, ["outcome.json", "<td class='key'>1,186.4</td>", "ratified_month", "2021-07",
+    ("run", 1, ["outcome.json", "<td class='key'>1,187</td>", "ratified_month", "2021-07",
                 "trace.csv", "<th>opposition</th>"]),
     ("replications", 1, ["distribution.json", "p_agreed_before_expiry"]),
     ("sweep", 2, ["before expiry %", "rok.bottom_line", "summary.csv"]),

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import draws, packages, ratification, rules
+from .. import draws, packages, protocol, ratification, rules
 from ..calendar import format_month
 from ..events import LeaderChange, Record, Schedule
 from ..outcome import MONTH_FIELDS, OUTCOME_FIELDS
@@ -51,7 +51,7 @@ BUILTIN_MODULES = ("negotiation_sim.tactics.offering", "negotiation_sim.tactics.
 log = logging.getLogger("negotiation_sim.engine")
 
 # Keys whose numeric values can differ from run to run within one array batch.
-_SIDE_NUMBERS = {"opening", "bottom_line", "gap_cost", "gap_sensitivity"}
+_SIDE_NUMBERS = {"opening", "bottom_line", "gap_cost", "gap_sensitivity", "renewal_pct"}
 _PRINCIPAL_NUMBERS = {"veto_threshold", "veto_probability", "reset_demand"}
 _EVENT_NUMBERS = {"probability", "factor", "delta", "gap_cost_factor", "after_gap_months",
                   "veto_threshold", "veto_probability", "reset_demand", "bottom_line", "demand"}
@@ -105,13 +105,14 @@ def unsupported_feature(scenario: Scenario, overrides: pd.DataFrame | None) -> s
 # --- grouping and per-run parameters ----------------------------------------------
 
 
-def _is_per_run(key: str, column: pd.Series) -> bool:
-    """Can this override column vary within one array batch?"""
+def _is_per_run(key: str, column: pd.Series, scenario: Scenario) -> bool:
+    """Can this override column vary within one array batch? (The stated term is the
+    horizon of every valuation when a package is negotiated: structural then.)"""
     if column.dtype.kind not in "iuf":
         return False
     parts = key.split(".")
     if key in _SCENARIO_NUMBERS:
-        return True
+        return not (key == "new_agreement.term_years" and scenario.package.negotiated)
     if len(parts) == 2:
         return parts[0] in SIDES and parts[1] in _SIDE_NUMBERS
     if len(parts) != 3:
@@ -126,7 +127,7 @@ def _is_per_run(key: str, column: pd.Series) -> bool:
 def _groups(scenario: Scenario, overrides: pd.DataFrame):
     """(scenario, row positions, per-run arrays) for each structurally distinct group."""
     n = len(overrides)
-    per_run_cols = [c for c in overrides.columns if _is_per_run(c, overrides[c])]
+    per_run_cols = [c for c in overrides.columns if _is_per_run(c, overrides[c], scenario)]
     structural = [c for c in overrides.columns if c not in per_run_cols]
     if structural:
         members: dict[tuple, list[int]] = {}
@@ -331,7 +332,7 @@ class _Negotiators(ArrayStore, NegotiatorState):
     """One side's negotiator in every run of a chunk (``agents.Negotiator`` as arrays)."""
 
     def __init__(self, spec: Side, principal: _Principals, param: Callable[[str, Any], Any],
-                 n: int, floor: Any) -> None:
+                 n: int, floor: Any, space: packages.PackageSpace) -> None:
         side = self.side = spec.side
         self.sign = spec.sign
         self.spec = spec
@@ -352,6 +353,11 @@ class _Negotiators(ArrayStore, NegotiatorState):
         self.stochastic = offering.classifier.stochastic
         self.opp_history = (np.full((n, HISTORY), np.nan)
                             if offering.classifier.reacts_to_opponent else None)
+        self.space = space
+        self.package_choice = spec.package_choice
+        self.renewal_pct = _owned(param(f"{side}.renewal_pct", spec.renewal_pct))
+        self.own_amount, self.own_term, self.own_pct = (np.full(n, np.nan) for _ in range(3))
+        self.opp_amount, self.opp_term, self.opp_pct = (np.full(n, np.nan) for _ in range(3))
 
     def build(self, param: Callable[[str, Any], Any]) -> None:
         """(Re)build the tactic objects with this chunk's per-run parameter arrays."""
@@ -385,7 +391,8 @@ class _Talks:
         in_force = self._param("agreement_in_force.amount_krw_bn", sc.amount_in_force)
         self.negotiators = {
             s: _Negotiators(sc.side(s), self.principals[s], self._param, n,
-                            rules.in_force_floor(sc.side(s).sign, _owned(in_force), sc.floor))
+                            rules.in_force_floor(sc.side(s).sign, _owned(in_force), sc.floor),
+                            sc.package)
             for s in SIDES}
         for negotiator in self.negotiators.values():
             negotiator.build(self._param)
@@ -395,7 +402,7 @@ class _Talks:
         self.election_won: dict[int, np.ndarray] = {}
         self.rounds_held = np.zeros(n, dtype=np.int64)
         self.pending = np.zeros(n, dtype=bool)  # an approved deal awaits ratification
-        self.pending_amount = np.full(n, np.nan)
+        self.pending_package = tuple(np.full(n, np.nan) for _ in range(3))
         self.vote_month = np.full(n, -1, dtype=np.int64)
         self.rejections = np.zeros(n, dtype=np.int64)
         self.leader_change = {s: np.full(n, -1, dtype=np.int64) for s in SIDES}
@@ -409,6 +416,7 @@ class _Talks:
         # By chunk position (never compacted): the agreed deal's initialled month (else the
         # last month), its amount, the last approved deal's month, the ratification month.
         self.deals = SimpleNamespace(month=np.full(n, sc.n_months - 1), amount=np.full(n, np.nan),
+                                     term=np.full(n, np.nan), pct=np.full(n, np.nan),
                                      initialled=np.full(n, -1), ratified=np.full(n, -1))
 
     def _param(self, key: str, default: Any) -> Any:
@@ -528,44 +536,41 @@ class _Talks:
                 offer = negotiator.anticipate(offer, self.schedule.outlook(
                     self, s, m, self.election_won))
             offers[s] = _per_run(offer, n)
-        x_us, x_rok = offers["us"], offers["rok"]
-        us_accepts = us.acceptance.accepts(views["us"], x_rok, x_us)
-        rok_accepts = rok.acceptance.accepts(views["rok"], x_us, x_rok)
+        result = protocol.exchange(self.sc, us, rok, (views["us"], views["rok"]),
+                                   (offers["us"], offers["rok"]), self.us_proposes,
+                                   ALL if talked.all() else talked)
         if self.sc.protocol == "alternating":
-            deal, amount = rules.alternating(self.us_proposes, x_us, x_rok, us_accepts,
-                                             rok_accepts)
             self.us_proposes = rules.next_proposer(self.us_proposes, talked)
-        else:
-            deal, amount = rules.simultaneous(self.sc.settlement, x_us, x_rok, us_accepts,
-                                              rok_accepts)
-        deal = _per_run(deal, n) & talked
-        where = ALL if talked.all() else talked
-        us.observe(x_us, x_rok, where)
-        rok.observe(x_rok, x_us, where)
+        deal = _per_run(result.deal, n) & talked
         if self.opinion:
-            self.month_us_offer = np.where(talked, x_us, self.month_us_offer)
+            self.month_us_offer = np.where(talked, result.us[0], self.month_us_offer)
         idx = np.flatnonzero(deal)
         if idx.size:
-            self._initialled(m, r, idx, _per_run(amount, n)[idx])
+            self._initialled(m, r, idx, tuple(_per_run(x, n)[idx] for x in result.agreed))
         return True
 
-    def _initialled(self, m: int, r: int, idx: np.ndarray, amount: np.ndarray) -> None:
-        """Leaders review the deals initialled in runs ``idx``; vetoes re-anchor. Approved
-        deals are agreed, or await their legislature's vote."""
+    def _initialled(self, m: int, r: int, idx: np.ndarray, package: tuple[np.ndarray, ...]
+                    ) -> None:
+        """Leaders review the deals initialled in runs ``idx`` (what each is worth to their
+        side); vetoes re-anchor. Approved deals are agreed, or await their legislature's
+        vote."""
         self.tentative_deals[idx] += 1
         u = draws.uniform_at(self.key[idx], m,
                              [draws.stream(draws.STREAM_VETO[s], r) for s in SIDES])
-        veto = {s: self.principals[s].vetoes(amount, u[:, j], idx)
+        veto = {s: self.principals[s].vetoes(self.negotiators[s].worth(package, idx), u[:, j],
+                                             idx)
                 for j, s in enumerate(SIDES)}
         agreed = ~(veto["us"] | veto["rok"])
         done = idx[agreed]
         self.deals.initialled[self.position[done]] = m
         delay = ratification.delay(self.sc.ratification)
+        kept = tuple(x[agreed] for x in package)
         if delay is None:
-            self._in_force(done, m, amount[agreed], m)
+            self._in_force(done, m, kept, m)
         else:
             self.pending[done] = True
-            self.pending_amount[done] = amount[agreed]
+            for held, x in zip(self.pending_package, kept, strict=True):
+                held[done] = x
             self.vote_month[done] = m + delay
         if self.opinion:
             self.us_vetoed[idx[veto["us"]]] = True
@@ -583,8 +588,8 @@ class _Talks:
         if idx.size == 0:
             return
         self.voted = voting
-        amount = self.pending_amount[idx]
-        increase = rules.increase_pct(amount, _pick(self.in_force, idx))
+        package = tuple(x[idx] for x in self.pending_package)
+        increase = rules.increase_pct(package[0], _pick(self.in_force, idx))
         rejected = {}
         for side, rat in self.sc.ratification.items():
             opposition = (_pick(self.opposition, idx) if self.opinion and side == "rok"
@@ -597,17 +602,23 @@ class _Talks:
         for mask in rejected.values():
             lost |= mask
         ok = idx[~lost]
-        self._in_force(ok, self.deals.initialled[self.position[ok]], amount[~lost], m)
+        self._in_force(ok, self.deals.initialled[self.position[ok]],
+                       tuple(x[~lost] for x in package), m)
         self.rejections[idx[lost]] += 1
         for side, mask in rejected.items():
             if mask.any():
-                self.negotiators[side].after_rejection(amount[mask], m, idx[mask])
+                negotiator = self.negotiators[side]
+                lost_package = tuple(x[mask] for x in package)
+                negotiator.after_rejection(negotiator.worth(lost_package, idx[mask]), m,
+                                           idx[mask])
 
-    def _in_force(self, idx: np.ndarray, initialled: Any, amount: np.ndarray, m: int) -> None:
+    def _in_force(self, idx: np.ndarray, initialled: Any, package: tuple[np.ndarray, ...],
+                  m: int) -> None:
         """Deals in force in runs ``idx`` (initialled in ``initialled``, in force in ``m``)."""
-        self.deals.month[self.position[idx]] = initialled
-        self.deals.amount[self.position[idx]] = amount
-        self.deals.ratified[self.position[idx]] = m
+        pos = self.position[idx]
+        self.deals.month[pos] = initialled
+        self.deals.amount[pos], self.deals.term[pos], self.deals.pct[pos] = package
+        self.deals.ratified[pos] = m
         self.alive[idx] = False
 
     def _public(self, m: int) -> None:
@@ -648,7 +659,10 @@ class _Talks:
         out["walkouts"][rows] = self.walkouts[idx]
         out["vetoes"][rows] = self.vetoes[idx]
         out["tentative_deals"][rows] = self.tentative_deals[idx]
-        out["term_years"][rows] = self.param("new_agreement.term_years", sc.term_years, idx)
+        stated = self.param("new_agreement.term_years", sc.term_years, idx)
+        term = self.deals.term[pos]
+        negotiated = sc.package.negotiated
+        out["term_years"][rows] = np.where(agreed, term, stated) if negotiated else stated
         out["lead_months"][rows] = rules.lead_months(agreed, end, sc.expiry, last)
         initialled = self.deals.initialled[pos]
         out["initialled_month"][rows] = np.where(initialled >= 0, sc.talks_start + initialled, -1)
@@ -660,20 +674,22 @@ class _Talks:
             first = self.leader_change[s][idx]
             out[f"{s}_leader_change_month"][rows] = np.where(first >= 0, sc.talks_start + first,
                                                              -1)
-        self._package(rows, agreed, amount, out["term_years"][rows])
+        pct = self.deals.pct[pos] if sc.package.negotiated else np.full(idx.size, sc.escalator_pct)
+        self._package(rows, agreed, amount, out["term_years"][rows], np.where(agreed, pct,
+                                                                              sc.escalator_pct))
 
     def _package(self, rows: np.ndarray, agreed: np.ndarray, amount: np.ndarray,
-                 term: np.ndarray) -> None:
+                 term: np.ndarray, pct: np.ndarray) -> None:
         """The package columns of runs ``rows``: rule, escalator number, payment path (a
         list per agreed run) and its totals, from ``packages`` as the Mesa model has them."""
         sc, out = self.sc, self.out
         out["escalator"][rows] = sc.package.escalator
-        out["escalator_pct"][rows] = packages.escalator_pct_label(sc.package, sc.escalator_pct)
+        out["escalator_pct"][rows] = packages.escalator_pct_label(sc.package, pct)
         done = np.flatnonzero(agreed)
         if done.size == 0:
             return
         path, paid, discounted = packages.settled(sc.package, amount[done], term[done],
-                                                  sc.escalator_pct)
+                                                  pct[done])
         out["total_krw_bn"][rows[done]] = paid
         out["total_discounted_krw_bn"][rows[done]] = discounted
         column = out["payments_krw_bn"]
@@ -693,6 +709,9 @@ class _Talks:
                     holder[name] = value[keep]
                 elif isinstance(value, dict):
                     shrink(value)
+                elif isinstance(value, tuple) and all(isinstance(x, np.ndarray) for x in value):
+                    holder[name] = tuple(x[keep] if x.ndim and x.shape[0] == n else x
+                                         for x in value)
 
         for obj in (self, *self.negotiators.values(), *self.principals.values()):
             shrink(vars(obj))
