@@ -68,7 +68,8 @@ def _fan(ax: Any, x: np.ndarray, cum: np.ndarray) -> None:
     share = cum / cum[-1]  # conditional on a deal by the horizon
     for (lo, hi), alpha in (((0.1, 0.9), 0.15), ((0.25, 0.75), 0.3)):
         a, b = int(np.searchsorted(share, lo)), int(np.searchsorted(share, hi))
-        ax.axvspan(x[a], x[min(b, len(x) - 1)], color=US_COLOR, alpha=alpha, lw=0,
+        # Month i spans [i, i + 1) on the axis: the band covers its first and last months.
+        ax.axvspan(x[a], x[min(b, len(x) - 1)] + 1, color=US_COLOR, alpha=alpha, lw=0,
                    label=f"{hi - lo:.0%} of deals come into force here")
 
 
