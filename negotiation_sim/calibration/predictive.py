@@ -51,25 +51,59 @@ def _q(x: np.ndarray) -> dict[str, float | None]:
     return {"p10": float(q[0]), "p50": float(q[1]), "p90": float(q[2])}
 
 
+def month_quantiles(months: np.ndarray) -> dict[str, str | None]:
+    """p10/p50/p90 of 'YYYY-MM' labels as labels (each a month some draw has)."""
+    from ..calendar import format_month, parse_month
+
+    if len(months) == 0:
+        return {"p10": None, "p50": None, "p90": None}
+    numbers = np.array([parse_month(m) for m in months])
+    q = np.quantile(numbers, QUANTILES, method="inverted_cdf")
+    return {k: format_month(int(v)) for k, v in zip(("p10", "p50", "p90"), q, strict=True)}
+
+
 def summarize(outcomes: pd.DataFrame) -> dict[str, Any]:
-    """The forecast summary (``forecast --json``)."""
+    """The forecast summary (``forecast --json``).
+
+    ``p_agreed``: a deal in force by the horizon. Quantiles of ``lead_months``,
+    ``increase_pct`` and ``agreement_month`` are over the draws with a deal; ``gap_months``
+    over all draws (a draw without a deal counts its gap to the horizon). ``term_years``:
+    the share of each term among the draws with a deal.
+    """
     agreed = outcomes["agreed"].to_numpy(dtype=bool)
     lead = outcomes["lead_months"].to_numpy(dtype=np.float64)
     gap = outcomes["gap_months"].to_numpy(dtype=np.float64)
     month = outcomes["agreement_month"].astype(str).to_numpy()
-    agreed_months = np.sort(month[agreed])
-    q = ({k: (str(agreed_months[min(len(agreed_months) - 1, int(p * len(agreed_months)))])
-              if len(agreed_months) else None) for k, p in zip(("p10", "p50", "p90"), QUANTILES,
-                                                             strict=True)})
+    terms = outcomes["term_years"].to_numpy()[agreed]
     return {
         "draws": int(len(outcomes)),
+        "p_agreed": float(np.mean(agreed)),
         "p_agreed_before_expiry": float(np.mean(agreed & (lead >= 0))),
         "p_gap": float(np.mean(~agreed | (gap > 0))),
         "lead_months": _q(lead[agreed]),
         "gap_months": _q(gap),
         "increase_pct": _q(outcomes["increase_pct"].to_numpy(dtype=np.float64)[agreed]),
-        "agreement_month": q,
+        "agreement_month": month_quantiles(month[agreed]),
+        "term_years": {str(int(t)): float(np.mean(terms == t)) for t in np.unique(terms)},
     }
+
+
+def in_force_by_month(outcomes: pd.DataFrame, scenario: Scenario) -> tuple[list[str],
+                                                                            np.ndarray]:
+    """Every calendar month from the start of talks to the horizon, and the share of draws
+    with a deal in force by the end of it (non-decreasing; the last is the share agreed).
+
+    A deal is in force from its ``ratified_month`` (the month it was initialled where no
+    ratification is needed).
+    """
+    from ..calendar import format_month, parse_month
+
+    agreed = outcomes["agreed"].to_numpy(dtype=bool)
+    start = np.array([parse_month(m) if ok else np.iinfo(np.int64).max
+                      for m, ok in zip(outcomes["ratified_month"], agreed, strict=True)])
+    grid = scenario.talks_start + np.arange(scenario.n_months)
+    cum = (start[None, :] <= grid[:, None]).mean(axis=1)
+    return [format_month(int(m)) for m in grid], cum
 
 
 def interval_hits(timing: np.ndarray, change: np.ndarray, observed: dict[str, Any]

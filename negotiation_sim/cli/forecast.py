@@ -20,9 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--draws", metavar="N", default="1000", help="posterior draws (default 1000)")
     p.add_argument("--seed", metavar="N", default="0", help="seed (default 0)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--plot", metavar="PNG", nargs="?", const="forecast.png",
-                   help="fan chart of the cumulative probability of a deal by month and the "
-                   "amount distribution (default forecast.png)")
+    p.add_argument("--plot", metavar="FILE.png", nargs="?", const="",
+                   help="draw a fan chart of the probability of a deal in force by each month "
+                   "(expiry marked) and the first-year amount distribution (amount in force "
+                   "marked), as a PNG (default DIR/forecast-<scenario file name>.png)")
     p.set_defaults(func=main)
 
 
@@ -48,6 +49,7 @@ def main(args: argparse.Namespace) -> int:
         seed = int(args.seed)
     except ValueError:
         raise UsageError(f"--seed {args.seed}: not an integer; allowed: 0 or more") from None
+    plot = _plot_path(args.plot, folder, Path(args.scenario))
     scenario = load_scenario(args.scenario)
     outcomes = predict(scenario, config.parameters, samples, weights, draws, seed)
     summary = summarize(outcomes)
@@ -56,34 +58,31 @@ def main(args: argparse.Namespace) -> int:
     else:
         print(f"{scenario.name}: {draws} posterior draws")
         print(f"  agreed before expiry: {summary['p_agreed_before_expiry']:.0%}; "
-              f"a gap: {summary['p_gap']:.0%}")
+              f"a gap: {summary['p_gap']:.0%}; a deal by the horizon: "
+              f"{summary['p_agreed']:.0%}")
         for key in ("lead_months", "gap_months", "increase_pct", "agreement_month"):
             q = summary[key]
-            print(f"  {key:<16} p10 {q['p10']}  p50 {q['p50']}  p90 {q['p90']}")
-    if args.plot:
-        _plot(outcomes, scenario, Path(args.plot))
+            cells = (f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}"
+                     for k, v in q.items())
+            print(f"  {key:<16} " + "  ".join(cells))
+    if plot is not None:
+        import sys
+
+        from ..viz.forecast import write_forecast_figure
+
+        write_forecast_figure(outcomes, scenario, plot)
+        print(f"wrote {plot}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
-def _plot(outcomes, scenario, path: Path) -> None:  # noqa: ANN001 - pandas/scenario types
-    import matplotlib
+def _plot_path(text: str | None, folder: Path, scenario: Path) -> Path | None:
+    """Where ``--plot`` writes: None without it; the calibration folder by default."""
+    from ..errors import UsageError
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    agreed = outcomes["agreed"].to_numpy(dtype=bool)
-    months = sorted(set(outcomes["agreement_month"].astype(str)[agreed]))
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.2))
-    month_col = outcomes["agreement_month"].astype(str).to_numpy()
-    cum = [float(np.mean(agreed & (month_col <= m))) for m in months]
-    a.step(range(len(months)), cum, where="post")
-    a.set_xticks(range(0, len(months), max(1, len(months) // 8)),
-                 months[:: max(1, len(months) // 8)], rotation=45, fontsize=7)
-    a.set_ylabel("P(deal by month)")
-    a.set_title(scenario.name, fontsize=9)
-    b.hist(outcomes["amount_krw_bn"].to_numpy()[agreed], bins=30)
-    b.set_xlabel("agreed amount, bn won")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    if text is None:
+        return None
+    path = Path(text) if text.strip() else folder / f"forecast-{scenario.stem}.png"
+    if path.suffix.lower() != ".png":
+        raise UsageError(f"--plot {text}: not a .png file name; allowed: a path ending in "
+                         f".png (or no value: {folder}/forecast-<scenario>.png)")
+    return path

@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "with --holdout C: NAME-holdout-C)")
     p.add_argument("--workers", metavar="N", default="1", help="worker processes sharing the "
                    "study (default 1); the trials are split exactly between them")
+    p.add_argument("--seeds", metavar="N", default="1", help="tuner seeds (default 1): also add "
+                   "the trials to N-1 studies NAME-seed1... that differ only in the sampler's "
+                   "seed, and warn when their best parameters or losses disagree")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--holdout", metavar="CYCLE", help="fit without this cycle and report "
                        "how well it is predicted, beside the in-sample error")
@@ -46,10 +49,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
-def _command(args: argparse.Namespace, trials: int, workers: int) -> str:
+def _command(args: argparse.Namespace, trials: int, workers: int, seeds: int = 1) -> str:
     parts = ["negotiation-sim tune", args.config, f"--trials {trials}"]
     if workers != 1:
         parts.append(f"--workers {workers}")
+    if seeds != 1:
+        parts.append(f"--seeds {seeds}")
     for flag, value in (("--storage", args.storage), ("--study", args.study),
                         ("--holdout", args.holdout), ("--out", args.out),
                         ("--engine", args.engine)):
@@ -77,6 +82,7 @@ def main(args: argparse.Namespace) -> int:
     trials = positive_int(args.trials, "--trials", config.trials, 0,
                           " (0: report the stored study without new trials)")
     workers = positive_int(args.workers, "--workers", 1)
+    seeds = positive_int(args.seeds, "--seeds", 1)
     engine = resolve_engine(args.engine)
     if args.holdout is not None:
         fit_cycles_for(config, args.holdout)  # refuse a bad cycle before any work
@@ -98,8 +104,9 @@ def main(args: argparse.Namespace) -> int:
         open_study(config, url, study_name_for(config, args.study, holdout),
                    fit_cycles_for(config, holdout), storage=storage)
     options = TuneOptions(url=url, trials=trials, study=args.study, workers=workers,
-                          engine=engine, command=_command(args, trials, workers),
-                          progress=None if args.progress == "auto" else args.progress)
+                          engine=engine, command=_command(args, trials, workers, seeds),
+                          progress=None if args.progress == "auto" else args.progress,
+                          seeds=seeds)
     try:
         if args.leave_one_out:
             done = leave_one_out(config, out, options, on_fold=_print_fold_and_space)
@@ -141,6 +148,12 @@ def _print_fold(fold: Fold) -> None:
                  f"(gap error {errors.out_of_sample_gap_error:+.1f} months, change error "
                  f"{errors.out_of_sample_change_error:+.2f} points)")
     print(line)
+    if fold.seed_check is not None:
+        check = fold.seed_check
+        losses = ", ".join(f"{b.loss:.4f}" for b in check.bests)
+        print(f"{len(check.bests)} tuner seeds, best losses {losses}")
+        print(check.warning() or "the tuner seeds agree (best values within a quarter of "
+              "each range, best losses within 25%)")
     print(f"wrote {fold.folder.path}/: report.md, fit.png, history.png, importances.png, "
           "fit.csv, best_params.json, best/*.toml, manifest.json")
 

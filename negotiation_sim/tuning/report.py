@@ -23,6 +23,8 @@ import pandas as pd
 from ..parameters import cycle_overrides
 from ..storage import ResultsFolder
 from .config import TuneConfig
+from .seeds import SeedCheck
+from .seeds import markdown as seeds_markdown
 from .study import FitResult, searched
 
 QUANTITIES = (("gap_months", "gap months", "{:.0f}"), ("change_pct", "first-year change %",
@@ -218,7 +220,7 @@ def resolved_config(config: TuneConfig) -> dict[str, Any]:
 
 
 def write_outputs(result: FitResult, config: TuneConfig, study: Any, folder: ResultsFolder,
-                  session: TuneSession) -> FitErrors:
+                  session: TuneSession, seed_check: SeedCheck | None = None) -> FitErrors:
     """Write the tuned scenarios, tables, figures, report.md and manifest.json."""
     from ..viz.tuning import fit_figure, history_figure, importance_figure
 
@@ -234,6 +236,7 @@ def write_outputs(result: FitResult, config: TuneConfig, study: Any, folder: Res
                    f"Optimisation history: {result.study_name}")
     importance_figure(imp, folder.file("importances.png"), f"Parameter importances: {label}")
     errors = error_summary(result, table, config)
+    extra = {"tuner_seeds": seed_check.to_dict()} if seed_check is not None else {}
     folder.write_json("best_params.json", {
         "study": result.study_name, "storage": session.storage,
         "best_trial": result.best_trial, "best_loss": result.best_loss,
@@ -242,9 +245,10 @@ def write_outputs(result: FitResult, config: TuneConfig, study: Any, folder: Res
         "errors": errors.to_dict(), "importances": imp,
         "per_cycle": {c.name: cycle_overrides(c.scenario, config.parameters, result.values)
                       for c in config.cycles},
-        "engine": session.engine,
+        "engine": session.engine, **extra,
     })
-    md = _markdown(result, config, table, imp, errors, trials, session, scenario_paths)
+    md = _markdown(result, config, table, imp, errors, trials, session, scenario_paths,
+                   seed_check)
     folder.write_text("report.md", md)
     folder.write_manifest(
         "tune", command_line=session.command, config=config.source,
@@ -252,13 +256,15 @@ def write_outputs(result: FitResult, config: TuneConfig, study: Any, folder: Res
         seeds={"base_seed": config.seed, "scheme": TUNE_SEED_SCHEME},
         study=result.study_name, storage=session.storage, engine=session.engine,
         holdout=result.holdout, trials_added=session.added, trials=len(trials),
-        seconds=session.seconds)
+        seconds=session.seconds,
+        **({"tuner_seeds": len(seed_check.bests)} if seed_check is not None else {}))
     return errors
 
 
 def _markdown(result: FitResult, config: TuneConfig, table: pd.DataFrame,
               imp: dict[str, float], errors: FitErrors, trials: pd.DataFrame,
-              session: TuneSession, scenario_paths: list[str]) -> str:
+              session: TuneSession, scenario_paths: list[str],
+              seed_check: SeedCheck | None = None) -> str:
     storage, command, added = session.storage, session.command, session.added
     seconds, engine = session.seconds, session.engine
     lines = [f"# Fit report: {config.name}" + (f" ({result.holdout} held out)"
@@ -269,6 +275,9 @@ def _markdown(result: FitResult, config: TuneConfig, table: pd.DataFrame,
              f"{result.best_loss:.4g}.  ",
              f"Each trial simulates every fit cycle {config.replications} times with the same "
              f"seeds (base seed {config.seed}); loss formula in `docs/tuning.md`.", ""]
+    warning = seed_check.warning() if seed_check is not None else None
+    if warning:
+        lines += [f"> **{warning}**", ""]
     lines += ["## Observed vs simulated", "", *_fit_rows(table), "",
               "A run without agreement by the horizon counts as a 0% change (the amount in "
               "force stays frozen) and its gap is censored at the horizon.", "",
@@ -295,6 +304,8 @@ def _markdown(result: FitResult, config: TuneConfig, table: pd.DataFrame,
               *_param_rows(result, config), "",
               "Tuned scenarios (accepted by `run` and `sweep`): "
               + ", ".join(f"`{p}`" for p in scenario_paths), ""]
+    if seed_check is not None:
+        lines += seeds_markdown(seed_check)
     lines += ["## Parameter importances", ""]
     if imp:
         lines += ["| parameter | importance |", "|---|---|"]

@@ -26,7 +26,8 @@ from .report import (
     resolved_config,
     write_outputs,
 )
-from .study import FitResult, fitted, optimize, study_name_for
+from .seeds import SeedCheck, best_of, compare_seeds, repeat_study_name
+from .study import FitResult, fitted, optimize, searched, study_name_for
 
 LEAVE_ONE_OUT = "leave_one_out.md"
 
@@ -43,6 +44,7 @@ class TuneOptions:
     command: str = ""  # the command line, for the report and manifest
     quiet: bool = False  # no progress lines on stderr
     progress: str | None = None  # bar | lines | off | None (a bar on a terminal, else lines)
+    seeds: int = 1  # tuner seeds: the main study and seeds - 1 repeats (``tuning.seeds``)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Fold:
     seconds: float
     workers: int
     engine: str
+    seed_check: SeedCheck | None = None  # with several tuner seeds: do they agree
 
 
 def fold_folder(out: ResultsFolder, holdout: str | None) -> ResultsFolder:
@@ -80,11 +83,34 @@ def fit_fold(config: TuneConfig, out: ResultsFolder, options: TuneOptions,
                      progress=options.progress)
     seconds = time.perf_counter() - start
     result = fitted(config, study, holdout, options.engine)
+    start = time.perf_counter()
+    check = repeat_seeds(config, options, name, holdout, study)
+    seconds += time.perf_counter() - start
     session = TuneSession(options.url, options.command, options.trials, seconds,
                           options.engine)
-    errors = write_outputs(result, config, study, folder, session)
+    errors = write_outputs(result, config, study, folder, session, check)
     return Fold(result, study, folder, fit_table(result, config), errors, options.trials,
-                seconds, options.workers, options.engine)
+                seconds, options.workers, options.engine, check)
+
+
+def repeat_seeds(config: TuneConfig, options: TuneOptions, name: str, holdout: str | None,
+                 study: Any) -> SeedCheck | None:
+    """With ``options.seeds`` > 1: add the same trials to each repeat study (its own sampler
+    seed) and compare every seed's best trial; None with one seed."""
+    if options.seeds <= 1:
+        return None
+    bests = [best_of(study)]
+    for repeat in range(1, options.seeds):
+        other = repeat_study_name(name, repeat)
+        if options.trials and not options.quiet and options.progress != "off":
+            print(f"{config.name}: tuner seed {repeat}: adding {options.trials} trials to "
+                  f"study {other!r} ...", file=sys.stderr)
+        bests.append(best_of(optimize(config, options.url, other, options.trials,
+                                      workers=options.workers, holdout=holdout,
+                                      engine=options.engine, quiet=options.quiet,
+                                      progress=options.progress, repeat=repeat)))
+    fit = [c for c in config.cycles if c.name != holdout]
+    return compare_seeds(searched(config, fit), bests)
 
 
 @dataclass(frozen=True)

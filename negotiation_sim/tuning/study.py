@@ -113,13 +113,21 @@ def make_sampler(config: TuneConfig, seed: int) -> Any:
     return optuna.samplers.TPESampler(seed=seed, n_startup_trials=config.startup_trials)
 
 
-def worker_seed(config_seed: int, trials_before: int, worker: int, session: int = 0) -> int:
-    """A sampler seed that differs by worker, by how far the study has got, and by session.
+REPEAT_TAG = 0x5EED  # marks a repeated tuner seed's entropy (``tune --seeds``)
+
+
+def worker_seed(config_seed: int, trials_before: int, worker: int, session: int = 0,
+                repeat: int = 0) -> int:
+    """A sampler seed that differs by worker, by how far the study has got, by session and
+    by tuner seed.
 
     ``session`` (``claim_session``) is 0 for the only process that started at this point
     of the study, so a lone process keeps its seeds; a concurrent one gets its own stream.
+    ``repeat`` (``tune --seeds``) is 0 for the main study, which keeps its seeds.
     """
-    entropy = [config_seed, trials_before, worker] + ([session] if session else [])
+    entropy = [config_seed, trials_before, worker] + ([session] if session or repeat else [])
+    if repeat:
+        entropy += [REPEAT_TAG, repeat]
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
@@ -352,8 +360,11 @@ def shares(n_trials: int, workers: int) -> list[int]:
 
 def optimize(config: TuneConfig, url: str, name: str, n_trials: int, workers: int = 1,
              holdout: str | None = None, engine: str | None = None,
-             quiet: bool = False, progress: str | None = None) -> Any:
-    """Add exactly ``n_trials`` trials to the study, with ``workers`` processes."""
+             quiet: bool = False, progress: str | None = None, repeat: int = 0) -> Any:
+    """Add exactly ``n_trials`` trials to the study, with ``workers`` processes.
+
+    ``repeat``: the tuner seed (``tune --seeds``); 0 for the main study.
+    """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -366,7 +377,8 @@ def optimize(config: TuneConfig, url: str, name: str, n_trials: int, workers: in
     session, marker = claim_session(sessions, name, before)
     try:
         jobs = [WorkerJob(config.source, url, name, n, holdout, engine,
-                          worker_seed(config.seed, before, i, session), i, quiet, progress)
+                          worker_seed(config.seed, before, i, session, repeat), i, quiet,
+                          progress)
                 for i, n in enumerate(shares(n_trials, workers))]
         jobs = [dataclasses.replace(job, workers=len(jobs)) for job in jobs]
         if len(jobs) == 1:
