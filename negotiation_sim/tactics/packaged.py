@@ -115,13 +115,10 @@ def tradeoff_package(space: PackageSpace, pref: Preferences, target: Any, own: P
     if space.pct_high > space.pct_low:
         d = d + (((space.pcts[k3] - ref[2]) / (space.pct_high - space.pct_low)) ** 2)[None, :]
     flat = (9,) + d.shape[2:]
-    best = np.argmin(np.where(feasible, d, np.inf).reshape(flat), axis=0)
-    pick = best[None, ...]
-    t_best = np.take_along_axis(np.broadcast_to(t3[:, None], d.shape).reshape(flat), pick,
-                                axis=0)[0]
-    k_best = np.take_along_axis(np.broadcast_to(k3[None, :], d.shape).reshape(flat), pick,
-                                axis=0)[0]
-    chosen = (np.take_along_axis(amounts.reshape(flat), pick, axis=0)[0],
+    best = np.argmin(np.where(feasible, d, np.inf).reshape(flat), axis=0)[None, ...]
+    t_best = np.take_along_axis(t3, best // 3, axis=0)[0]
+    k_best = np.take_along_axis(k3, best % 3, axis=0)[0]
+    chosen = (np.take_along_axis(amounts.reshape(flat), best, axis=0)[0],
               (t_best + space.term_min).astype(np.float64), space.pcts[k_best])
     any_ok = feasible.reshape(flat).any(axis=0)
     return tuple(np.where(any_ok, c, f) for c, f in zip(chosen, fallback, strict=True))
