@@ -139,8 +139,14 @@ class AbcResult:
 
 def run_abc(config: CalibrateConfig, out: Path, seed: int | None = None, workers: int = 1,
             scheduler: str | None = None, generations: int | None = None,
-            log: Callable[[str], None] | None = None) -> AbcResult:
-    """Run (or continue) ABC-SMC with its SQLite history in ``out/abc.db``."""
+            log: Callable[[str], None] | None = None,
+            epsilon: float | None = None) -> AbcResult:
+    """Run (or continue) ABC-SMC with its SQLite history in ``out/abc.db``.
+
+    ``epsilon`` fixes the acceptance threshold of every generation instead of pyabc's
+    median of the previous generation's distances; ``math.inf`` accepts every particle,
+    so one generation is a sample of the prior (a check of the machinery).
+    """
     import pyabc
 
     seed = config.seed if seed is None else seed
@@ -149,10 +155,13 @@ def run_abc(config: CalibrateConfig, out: Path, seed: int | None = None, workers
     db = f"sqlite:///{db_path}"
     run_file = out / RUN_FILE
     fingerprint = f"{config.fingerprint()}-{seed}"
+    if epsilon is not None:
+        fingerprint += f"-epsilon{epsilon}"
     prior = pyabc.Distribution(**{n: pyabc.RV("uniform", 0.0, 1.0)
                                   for n in unit_names(config.parameters)})
     abc = pyabc.ABCSMC(Simulator(config), prior, Distance(config),
                        population_size=config.population,
+                       eps=None if epsilon is None else pyabc.ConstantEpsilon(epsilon),
                        sampler=make_sampler(seed, workers, scheduler))
     done = 0
     if run_file.exists() and db_path.exists():
