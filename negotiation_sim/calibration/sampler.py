@@ -86,13 +86,13 @@ class IndexOrderSampler(Sampler):
         self.batch = batch
         self.workers = workers
         self.scheduler = scheduler
+        make_evaluator(workers, scheduler)  # a malformed --scheduler fails here, not later
         self.evaluator: Evaluator | None = None
 
     def start(self) -> None:
         """Start the workers (or connect to the cluster) if not yet done."""
         if self.evaluator is None:
-            evaluator = make_evaluator(self.workers, self.scheduler)
-            self.evaluator = evaluator.__enter__()
+            self.evaluator = make_evaluator(self.workers, self.scheduler).__enter__()
 
     def stop(self) -> None:
         """Stop the workers; pyabc calls this when a run ends."""
