@@ -1,12 +1,12 @@
 """The calibration's posterior depends on the seed alone: workers, Dask, a kill and resume.
 
 Also: the index-order sampler on a toy model against the rule written out by hand, and a
-prior-only run (every particle accepted) that reproduces the prior.
+prior-only run (every particle accepted) that reproduces the prior. Known-parameter
+recovery from synthetic cycles is in test_calibration.py.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 import re
@@ -121,16 +121,6 @@ def test_two_workers_give_the_same_posterior(reference, tmp_path):
     assert not np.array_equal(other.samples.to_numpy(), reference.samples.to_numpy())
 
 
-def test_dask_cluster_gives_the_same_posterior(reference, tmp_path):
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                  silence_logs=logging.ERROR) as cluster:
-        result = run_abc(tiny(), tmp_path / "abc", seed=SEED,
-                         scheduler=cluster.scheduler_address)
-    assert_same(reference, result)
-
-
 def test_prior_only_run_reproduces_the_prior(tmp_path):
     base = load_calibrate_config(CONFIG)
     config = replace(base, cycles=base.cycles[2:3], population=300, generations=1,
@@ -150,20 +140,89 @@ def test_prior_only_run_reproduces_the_prior(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------
-# A real kill: SIGKILL the calibrate command once a generation is stored, run it again.
+# The command as a user runs it, in subprocesses (Dask's client threads stay out of this
+# test process, whose later tests fork workers only while it runs a single thread).
 
-def small_config(tmp_path: Path) -> Path:
+GENERATIONS = 3
+CLUSTER = ("import logging, sys\n"
+           "from distributed import LocalCluster\n"
+           "with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, "
+           "host='127.0.0.1', dashboard_address='127.0.0.1:0', "
+           "silence_logs=logging.ERROR) as cluster:\n"
+           "    print(cluster.scheduler_address, flush=True)\n"
+           "    sys.stdin.read()\n")
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[Path, AbcResult]:
+    """A small calibration config file and its uninterrupted run in this process."""
+    folder = tmp_path_factory.mktemp("small")
     text = CONFIG.read_text(encoding="utf-8")
     for old, new in (("replications = 20 ", "replications = 3 "),
                      ("population = 100 ", "population = 20 "),
-                     ("generations = 6 ", "generations = 3 "),
+                     ("generations = 6 ", f"generations = {GENERATIONS} "),
                      ("predictive_draws = 400 ", "predictive_draws = 10 "),
                      ('scenario = "history/', f'scenario = "{CONFIG.parent / "history"}/')):
         assert old in text, old
         text = text.replace(old, new)
-    path = tmp_path / "cal.toml"
+    path = folder / "cal.toml"
     path.write_text(text, encoding="utf-8")
-    return path
+    return path, run_abc(load_calibrate_config(path), folder / "whole", seed=SEED)
+
+
+def calibrate_command(config: Path, out: Path, *flags: str) -> list[str]:
+    return [sys.executable, "-m", "negotiation_sim", "calibrate", str(config), "--out",
+            str(out), "--seed", str(SEED), "--no-seed-check", *flags]
+
+
+def assert_posterior_file_equals(out: Path, expected: AbcResult) -> None:
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    weights = posterior.pop("weight").to_numpy()
+    np.testing.assert_array_equal(posterior.to_numpy(), expected.samples.to_numpy())
+    np.testing.assert_array_equal(weights, expected.weights)
+    generations = pd.read_csv(out / "generations.csv")
+    assert generations["t"].tolist() == list(range(GENERATIONS))
+    np.testing.assert_array_equal(generations["samples"], expected.generations["samples"])
+    np.testing.assert_allclose(generations["epsilon"], expected.generations["epsilon"],
+                               rtol=1e-15)
+
+
+def group_gone(pgid: int, seconds: float = 5.0) -> bool:
+    """Whether every process of a group we started has exited (else kill them: ours)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    os.killpg(pgid, signal.SIGKILL)
+    return False
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_same_posterior(small, tmp_path):
+    pytest.importorskip("distributed")
+    config, expected = small
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cluster = subprocess.Popen([sys.executable, "-c", CLUSTER], env=env, cwd=tmp_path,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        address = cluster.stdout.readline().strip()
+        assert address.startswith("tcp://127.0.0.1:"), address
+        done = subprocess.run(calibrate_command(config, tmp_path / "dask", "--scheduler",
+                                                address),
+                              env=env, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=600)
+        cluster.stdin.close()
+        cluster.wait(timeout=60)
+    finally:
+        if cluster.poll() is None:
+            cluster.kill()
+        group_gone(cluster.pid)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert_posterior_file_equals(tmp_path / "dask", expected)
 
 
 def stored_generations(db: Path) -> int:
@@ -178,24 +237,11 @@ def stored_generations(db: Path) -> int:
         return 0
 
 
-def group_gone(pgid: int, seconds: float = 5.0) -> bool:
-    """Whether every process of the command's group has exited (else kill them: ours)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    os.killpg(pgid, signal.SIGKILL)
-    return False
-
-
-def test_killed_run_resumes_to_the_uninterrupted_posterior(tmp_path):
-    config_path = small_config(tmp_path)
+@pytest.mark.slow
+def test_killed_run_resumes_to_the_uninterrupted_posterior(small, tmp_path):
+    config, expected = small
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "negotiation_sim", "calibrate", str(config_path),
-               "--out", str(out), "--seed", str(SEED), "--workers", "2", "--no-seed-check"]
+    command = calibrate_command(config, out, "--workers", "2")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     db = out / "abc" / "abc.db"
     proc = subprocess.Popen(command, env=env, cwd=tmp_path, start_new_session=True,
@@ -213,23 +259,14 @@ def test_killed_run_resumes_to_the_uninterrupted_posterior(tmp_path):
     assert group_gone(proc.pid), "worker processes outlived the killed command"
     assert proc.returncode == -signal.SIGKILL
     stored = stored_generations(db)
-    assert 1 <= stored < 3, f"kill came too late: {stored} generation(s) stored"
+    assert 1 <= stored < GENERATIONS, f"kill came too late: {stored} generation(s) stored"
     assert not (out / "posterior.parquet").exists()
 
     again = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
                            timeout=600)
     assert again.returncode == 0, again.stderr[-2000:]
-    assert re.search(rf"calibrate: resuming .*abc\.db: {stored} generation\(s\) stored, "
-                     rf"{3 - stored} more of 20 particles", again.stderr), again.stderr[-2000:]
+    resumed = (rf"calibrate: resuming .*abc\.db: {stored} generation\(s\) stored, "
+               rf"{GENERATIONS - stored} more of 20 particles")
+    assert re.search(resumed, again.stderr), again.stderr[-2000:]
 
-    uninterrupted = run_abc(load_calibrate_config(config_path), tmp_path / "whole",
-                            seed=SEED)
-    posterior = pd.read_parquet(out / "posterior.parquet")
-    weights = posterior.pop("weight").to_numpy()
-    np.testing.assert_array_equal(posterior.to_numpy(), uninterrupted.samples.to_numpy())
-    np.testing.assert_array_equal(weights, uninterrupted.weights)
-    generations = pd.read_csv(out / "generations.csv")
-    assert generations["t"].tolist() == [0, 1, 2]
-    np.testing.assert_array_equal(generations["samples"], uninterrupted.generations["samples"])
-    np.testing.assert_allclose(generations["epsilon"], uninterrupted.generations["epsilon"],
-                               rtol=1e-15)
+    assert_posterior_file_equals(out, expected)
