@@ -95,13 +95,17 @@ def test_sampler_keeps_the_first_n_accepted_in_index_order(workers):
     np.testing.assert_array_equal(np.random.get_state()[1], before)
 
 
-def test_sampler_honours_max_eval_and_records_rejected_in_order():
-    sampler = IndexOrderSampler(SEED, workers=1)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sampler_honours_max_eval_and_records_rejected_in_order(workers):
+    sampler = IndexOrderSampler(SEED, workers=workers, batch=3)
     sampler.sample_factory.record_rejected(True)
-    sample = sampler.sample_until_n_accepted(50, toy(), 0, max_eval=20)
-    draws = by_hand(50, t=0)[:20]
+    try:
+        sample = sampler.sample_until_n_accepted(50, toy(), 0, max_eval=20.5)
+    finally:
+        sampler.stop()
+    draws = by_hand(50, t=0)[:21]
     assert not sample.ok
-    assert sampler.nr_evaluations_ == 20
+    assert sampler.nr_evaluations_ == 21
     assert [p.parameter["u"] for p in sample.rejected_particles] == [
         d for d in draws if d >= 0.3]
     assert [p.parameter["u"] for p in sample.accepted_particles] == [

@@ -107,7 +107,8 @@ class IndexOrderSampler(Sampler):
 
         self.start()
         assert self.evaluator is not None
-        limit = max_eval if math.isfinite(max_eval) else np.inf
+        # Evaluation i counts while i < max_eval (pyabc's population / min_acceptance).
+        limit = math.ceil(max_eval) if math.isfinite(max_eval) else math.inf
         results: dict[int, Any] = {}
         state = {"next": 0, "accepted": 0}
         batch = 1 if self.evaluator.workers == 1 else self.batch
@@ -116,7 +117,7 @@ class IndexOrderSampler(Sampler):
         def batches() -> Iterator[Batch]:
             while state["accepted"] < n and state["next"] < limit:
                 first = state["next"]
-                count = int(min(batch, limit - first)) if math.isfinite(limit) else batch
+                count = int(min(batch, limit - first))
                 state["next"] = first + count
                 yield Batch(first, count, self.seed, t, payload)
 
