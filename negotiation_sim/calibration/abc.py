@@ -12,12 +12,13 @@
   negative before expiry; a run without agreement keeps the change at 0). Epsilon is in
   these units: 1 = one timing scale (3 months) or one change scale (2 points) off on
   average.
-* **Seeds and resume.** pyabc draws from numpy's global generator (its only seeding
-  hook), so ``run_abc`` seeds it from (config seed, generations already stored) before
-  running: one process reproduces a posterior exactly; with several workers, which
-  particles are accepted depends on timing. The SQLite history is written after every
-  generation, so a killed run loses at most the generation in progress and the same
-  command continues from the last stored one.
+* **Seeds and resume.** Every evaluation seeds numpy's global generator (pyabc's only
+  hook) from (seed, generation, evaluation index), and a generation keeps the first
+  ``population`` accepted evaluations in index order (``sampler.IndexOrderSampler``): the
+  posterior depends on the seed alone, not on ``--workers`` or ``--scheduler``. The SQLite
+  history is written after every generation, so a killed run loses at most the generation
+  in progress and the same command continues from the last stored one, to the same
+  posterior as an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -119,23 +120,11 @@ def observed_stats(config: CalibrateConfig) -> dict[str, float]:
     return out
 
 
-def make_sampler(workers: int, scheduler: str | None) -> Any:
-    """pyabc's sampler: one process, a local process pool, or a Dask cluster."""
-    from pyabc.sampler import MulticoreEvalParallelSampler, SingleCoreSampler
+def make_sampler(seed: int, workers: int, scheduler: str | None) -> Any:
+    """The index-order sampler on this process, a local process pool or a Dask cluster."""
+    from .sampler import IndexOrderSampler
 
-    if scheduler:
-        from distributed import Client
-        from pyabc.sampler import DaskDistributedSampler
-
-        try:
-            client = Client(scheduler, timeout=10)
-        except OSError as exc:
-            raise UsageError(f"--scheduler {scheduler}: cannot connect ({exc}); allowed: the "
-                             "address of a running Dask scheduler, e.g. tcp://host:8786") from None
-        return DaskDistributedSampler(dask_client=client, batch_size=4)
-    if workers > 1:
-        return MulticoreEvalParallelSampler(n_procs=workers)
-    return SingleCoreSampler()
+    return IndexOrderSampler(seed, workers=workers, scheduler=scheduler)
 
 
 @dataclass(frozen=True)
@@ -150,8 +139,14 @@ class AbcResult:
 
 def run_abc(config: CalibrateConfig, out: Path, seed: int | None = None, workers: int = 1,
             scheduler: str | None = None, generations: int | None = None,
-            log: Callable[[str], None] | None = None) -> AbcResult:
-    """Run (or continue) ABC-SMC with its SQLite history in ``out/abc.db``."""
+            log: Callable[[str], None] | None = None,
+            epsilon: float | None = None) -> AbcResult:
+    """Run (or continue) ABC-SMC with its SQLite history in ``out/abc.db``.
+
+    ``epsilon`` fixes the acceptance threshold of every generation instead of pyabc's
+    median of the previous generation's distances; ``math.inf`` accepts every particle,
+    so one generation is a sample of the prior (a check of the machinery).
+    """
     import pyabc
 
     seed = config.seed if seed is None else seed
@@ -160,11 +155,14 @@ def run_abc(config: CalibrateConfig, out: Path, seed: int | None = None, workers
     db = f"sqlite:///{db_path}"
     run_file = out / RUN_FILE
     fingerprint = f"{config.fingerprint()}-{seed}"
+    if epsilon is not None:
+        fingerprint += f"-epsilon{epsilon}"
     prior = pyabc.Distribution(**{n: pyabc.RV("uniform", 0.0, 1.0)
                                   for n in unit_names(config.parameters)})
     abc = pyabc.ABCSMC(Simulator(config), prior, Distance(config),
                        population_size=config.population,
-                       sampler=make_sampler(workers, scheduler))
+                       eps=None if epsilon is None else pyabc.ConstantEpsilon(epsilon),
+                       sampler=make_sampler(seed, workers, scheduler))
     done = 0
     if run_file.exists() and db_path.exists():
         stored = json.loads(run_file.read_text())
@@ -181,11 +179,10 @@ def run_abc(config: CalibrateConfig, out: Path, seed: int | None = None, workers
     remaining = (config.generations if generations is None else generations) - done
     start = time.perf_counter()
     if remaining > 0:
-        # pyabc samples from numpy's global generator; seeding it is its only hook.
-        np.random.seed(np.random.SeedSequence([seed, done]).generate_state(1)[0])
         if log:
-            log(f"calibrate: {remaining} generation(s) of {config.population} particles "
-                f"from generation {done}")
+            log(f"calibrate: resuming {db_path}: {done} generation(s) stored, {remaining} "
+                f"more of {config.population} particles" if done else
+                f"calibrate: {remaining} generation(s) of {config.population} particles")
         history = abc.run(max_nr_populations=remaining,
                           min_acceptance_rate=config.min_acceptance,
                           max_walltime=timedelta(seconds=config.max_seconds))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -17,9 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", help="calibration config TOML, e.g. configs/calibrate_history.toml")
     p.add_argument("--out", metavar="DIR", help="results folder (default results/<name>)")
     p.add_argument("--workers", metavar="N", default="1", help="worker processes (default 1; "
-                   "with more, the posterior depends on timing)")
-    p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address: evaluate "
-                   "particles on that cluster (pyabc's DaskDistributedSampler)")
+                   "the posterior is the same for any number)")
+    p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (or local): "
+                   "evaluate particles on that cluster, same posterior as locally")
     p.add_argument("--seed", metavar="N", help="seed (default: the config's)")
     p.add_argument("--no-seed-check", action="store_true", help="skip the second-seed run of "
                    "the identifiability table")
@@ -56,7 +57,8 @@ def main(args: argparse.Namespace) -> int:
         f" {flag} {value}" for flag, value in (("--out", args.out), ("--seed", args.seed),
                                                ("--workers", args.workers if workers > 1 else None),
                                                ("--scheduler", args.scheduler)) if value)
-    run = {"workers": workers, "scheduler": args.scheduler}
+    run = {"workers": workers, "scheduler": args.scheduler,
+           "log": lambda line: print(line, file=sys.stderr, flush=True)}
     result = run_abc(config, out / "abc", seed=seed, **run)
     other = None if args.no_seed_check else run_abc(config, out / "abc-seed2", seed=seed + 1,
                                                     **run)
