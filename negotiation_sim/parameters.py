@@ -32,7 +32,9 @@ mode                     cycle value                        typical use
 
 A **month-valued** parameter (``{ low = "2004-03", high = "2004-11" }``, only where its
 rules allow ``months``: the calibration's missing facts) draws a calendar month, each
-month in the range equally likely (``v`` is a month number, ``calendar.parse_month``). On
+month in the range equally likely (``v`` is a month number, ``calendar.parse_month``);
+with ``n = K``, one of ``K`` months spread evenly over the range (the engines batch runs
+by start month, so fewer months run faster). On
 ``scenario.talks_start`` it moves step 0 only: every month the file anchors stays on its
 calendar month, so the month counts from talks start (``acceptance.after_months``, a
 tactic's resolved ``deadline_months``) shift with it.
@@ -147,13 +149,17 @@ class Parameter:
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready description (manifests, and the fingerprint of a tuning study)."""
-        if self.values is not None:
+        if self.values is not None and self.mode != MONTH_MODE:
             return {"values": list(self.values)}
         if self.mode == MONTH_MODE:
             from .calendar import format_month
 
-            return {"mode": self.mode, "low": format_month(int(self.low)),  # type: ignore[arg-type]
-                    "high": format_month(int(self.high))}  # type: ignore[arg-type]
+            out_m: dict[str, Any] = {"mode": self.mode,
+                                     "low": format_month(int(self.low)),  # type: ignore[arg-type]
+                                     "high": format_month(int(self.high))}  # type: ignore[arg-type]
+            if self.values is not None:
+                out_m["months"] = [format_month(int(v)) for v in self.values]
+            return out_m
         out: dict[str, Any] = {"mode": self.mode, "low": self.low, "high": self.high}
         if self.log:
             out["log"] = True
@@ -267,11 +273,11 @@ def parse_parameter(name: str, spec: Any, rules: SpecRules) -> Parameter | str:
         if not rules.discrete:
             return f"{spec!r} is not allowed; {rules.allowed}"
         spec = {"values": spec if isinstance(spec, list) else [spec]}  # one value: every run
+    if rules.months and (isinstance(spec.get("low"), str) or isinstance(spec.get("high"), str)):
+        return _month_range(name, spec)
     for key in spec:
         if key not in rules.keys:
             return f"unknown key {key!r}; allowed: {', '.join(rules.keys)}"
-    if rules.months and (isinstance(spec.get("low"), str) or isinstance(spec.get("high"), str)):
-        return _month_range(name, spec)
     log, integer = spec.get("log", False), spec.get("integer", False)
     mode, default = spec.get("mode", "value"), spec.get("default")
     if not isinstance(log, bool) or not isinstance(integer, bool):
@@ -301,13 +307,18 @@ def parse_parameter(name: str, spec: Any, rules: SpecRules) -> Parameter | str:
 
 
 def _month_range(name: str, spec: dict[str, Any]) -> Parameter | str:
-    """A month-valued range ``{ low = "YYYY-MM", high = "YYYY-MM" }`` (nothing else)."""
+    """A month-valued range ``{ low = "YYYY-MM", high = "YYYY-MM"[, n = K] }``.
+
+    Every month of the range is equally likely; with ``n``, only ``K`` months spread evenly
+    from ``low`` to ``high`` (rounded to whole months): an engine batch runs one start
+    month at a time, so fewer months cost fewer batches.
+    """
     from .calendar import parse_month
 
-    extra = sorted(set(spec) - {"low", "high"})
+    allowed = 'allowed: { low = "YYYY-MM", high = "YYYY-MM" } (+ n = months drawn)'
+    extra = sorted(set(spec) - {"low", "high", "n"})
     if extra:
-        return (f"{extra[0]} cannot be combined with month bounds; allowed: "
-                '{ low = "YYYY-MM", high = "YYYY-MM" }')
+        return f"{extra[0]} cannot be combined with month bounds; {allowed}"
     bounds = []
     for key in ("low", "high"):
         try:
@@ -317,7 +328,15 @@ def _month_range(name: str, spec: dict[str, Any]) -> Parameter | str:
     if bounds[0] > bounds[1]:
         return (f"low {spec['low']} is after high {spec['high']}; allowed: months with "
                 "low <= high")
-    return Parameter(name, float(bounds[0]), float(bounds[1]), integer=True, mode=MONTH_MODE)
+    n = spec.get("n")
+    values = None
+    if n is not None:
+        if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= bounds[1] - bounds[0] + 1:
+            return (f"n {n!r} is not allowed; allowed: an integer from 2 to the "
+                    f"{bounds[1] - bounds[0] + 1} months of the range")
+        values = tuple(sorted({int(round(v)) for v in np.linspace(bounds[0], bounds[1], n)}))
+    return Parameter(name, float(bounds[0]), float(bounds[1]), integer=True, values=values,
+                     mode=MONTH_MODE)
 
 
 def _values(spec: dict[str, Any], rules: SpecRules, name: str) -> Parameter | str:

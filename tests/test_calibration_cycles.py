@@ -55,6 +55,9 @@ def test_month_range_parses_to_whole_months():
      r"talks_start: high: 2004 is not a month: use 'YYYY-MM'"),
     ({"low": "2004-03", "high": "2004-11", "log": True},
      r"talks_start: log cannot be combined with month bounds; allowed: "),
+    ({"low": "2004-03", "high": "2004-05", "n": 4},
+     r"talks_start: n 4 is not allowed; allowed: an integer from 2 to the 3 months of the "
+     r"range$"),
     # A month the scenario cannot take: talks would start after the agreement expires.
     ({"low": "2004-03", "high": "2005-02"},
      r"^x\.toml: calibrate\.cycles\.0\.missing\.scenario\.talks_start: value 2005-02 gives an "
@@ -82,15 +85,29 @@ def test_bad_month_range_exits_2_naming_file_and_key(tmp_path):
         "month: use 'YYYY-MM', e.g. '2004-03'; allowed: years 1900-2200, months 01-12")
 
 
-def test_start_draws_stay_in_range_cover_it_and_repeat_from_the_seed():
+def test_n_months_spread_evenly_over_the_range():
+    p = parse_parameter("scenario.talks_start", {"low": "2004-03", "high": "2004-11", "n": 3},
+                        MISSING)
+    assert [format_month(v) for v in p.values] == ["2004-03", "2004-07", "2004-11"]
+    assert p.describe()["months"] == ["2004-03", "2004-07", "2004-11"]
+
+
+@pytest.mark.parametrize(("n", "months"), [(None, range(24050, 24059)),
+                                           (3, (24050, 24054, 24058))])
+def test_start_draws_stay_in_range_cover_it_and_repeat_from_the_seed(n, months):
+    from dataclasses import replace
+
     from negotiation_sim.calibration.abc import missing_draws
 
-    sma6 = _cycle("sma6")
+    spec = {"low": "2004-03", "high": "2004-11"} | ({"n": n} if n else {})
+    sma6 = replace(_cycle("sma6"), missing=(
+        parse_parameter("scenario.talks_start", spec, MISSING),))
+    assert format_month(24050) == "2004-03"
     seeds = common_seeds(7, 400)
     a = missing_draws(sma6, seeds)["scenario.talks_start"]
     b = missing_draws(sma6, seeds)["scenario.talks_start"]
     np.testing.assert_array_equal(a, b)
-    assert set(a.tolist()) == set(range(parse_month("2004-03"), parse_month("2004-11") + 1))
+    assert set(a.tolist()) == set(months)  # inside the range, and all of it drawn
     other = missing_draws(sma6, common_seeds(8, 400))["scenario.talks_start"]
     assert not np.array_equal(a, other)
 
