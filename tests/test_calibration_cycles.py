@@ -182,3 +182,14 @@ def test_inline_observed_needs_the_change():
                        r"\{'gap_months': 2\} is not allowed; allowed: \(without record\) "
                        r"\{ change_pct = X \}"):
         calibrate_from_dict(raw, "x.toml", ROOT)
+
+
+def test_an_integer_key_given_as_a_whole_float_validates(tmp_path):
+    # every_months = 1.0 used to crash validation (range() got a float); the fuzzer found it
+    # on the new history scenarios.
+    path = tmp_path / "s.toml"
+    path.write_text((HISTORY / "sma6.toml").read_text().replace("every_months = 1",
+                                                               "every_months = 1.0"))
+    scenario = load_scenario(path)
+    assert scenario.resolved["rounds"]["every_months"] == 1
+    assert isinstance(scenario.resolved["rounds"]["every_months"], int)
