@@ -27,7 +27,17 @@ mode                     cycle value                        typical use
                                                             per unit of gap cost)
 ``plus``                 ``x + v``                          concession deadline in
                                                             months past the expiry
+``month``                the month ``v`` ('YYYY-MM')        a date the record lacks
 =======================  =================================  =========================
+
+A **month-valued** parameter (``{ low = "2004-03", high = "2004-11" }``, only where its
+rules allow ``months``: the calibration's missing facts) draws a calendar month, each
+month in the range equally likely (``v`` is a month number, ``calendar.parse_month``);
+with ``n = K``, one of ``K`` months spread evenly over the range (the engines batch runs
+by start month, so fewer months run faster). On
+``scenario.talks_start`` it moves step 0 only: every month the file anchors stays on its
+calendar month, so the month counts from talks start (``acceptance.after_months``, a
+tactic's resolved ``deadline_months``) shift with it.
 
 A parameter applies to every cycle whose scenario sets its key; cycles without it are
 untouched (the 11th SMA's US veto threshold exists in no other cycle). Cycle values are
@@ -139,8 +149,17 @@ class Parameter:
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready description (manifests, and the fingerprint of a tuning study)."""
-        if self.values is not None:
+        if self.values is not None and self.mode != MONTH_MODE:
             return {"values": list(self.values)}
+        if self.mode == MONTH_MODE:
+            from .calendar import format_month
+
+            out_m: dict[str, Any] = {"mode": self.mode,
+                                     "low": format_month(int(self.low)),  # type: ignore[arg-type]
+                                     "high": format_month(int(self.high))}  # type: ignore[arg-type]
+            if self.values is not None:
+                out_m["months"] = [format_month(int(v)) for v in self.values]
+            return out_m
         out: dict[str, Any] = {"mode": self.mode, "low": self.low, "high": self.high}
         if self.log:
             out["log"] = True
@@ -181,6 +200,7 @@ class SpecRules:
     bounds: bool = True  # { low, high } alone gives a continuous range
     equal_bounds: bool = False  # low == high allowed (one value)
     selectors: bool = False  # names are checked: dotted keys or event selectors
+    months: bool = False  # { low = "YYYY-MM", high = "YYYY-MM" } gives a month-valued range
 
 
 def sweep_rules(sampler: str) -> SpecRules:
@@ -199,6 +219,13 @@ TUNED = SpecRules(
     keys=("low", "high", "mode", "log", "integer", "default"),
     table="a table of \"dotted.key\" = { low = L, high = H } (+ mode, log, integer, default)",
     allowed="allowed: { low = L, high = H }", selectors=True)
+# Missing facts of a calibration cycle: as TUNED, and dates as month ranges.
+MISSING = SpecRules(
+    keys=TUNED.keys, table=TUNED.table.replace("(+", "or { low = \"YYYY-MM\", high = "
+                                               "\"YYYY-MM\" } (+"),
+    allowed="allowed: { low = L, high = H } or { low = \"YYYY-MM\", high = \"YYYY-MM\" }",
+    selectors=True, months=True)
+MONTH_MODE = "month"
 
 
 def parse_parameters(raw: Any, rules: SpecRules,
@@ -246,6 +273,8 @@ def parse_parameter(name: str, spec: Any, rules: SpecRules) -> Parameter | str:
         if not rules.discrete:
             return f"{spec!r} is not allowed; {rules.allowed}"
         spec = {"values": spec if isinstance(spec, list) else [spec]}  # one value: every run
+    if rules.months and (isinstance(spec.get("low"), str) or isinstance(spec.get("high"), str)):
+        return _month_range(name, spec)
     for key in spec:
         if key not in rules.keys:
             return f"unknown key {key!r}; allowed: {', '.join(rules.keys)}"
@@ -275,6 +304,39 @@ def parse_parameter(name: str, spec: Any, rules: SpecRules) -> Parameter | str:
         return f"default {default!r} is not allowed; allowed: a number in [{low}, {high}]"
     return Parameter(name, float(low), float(high), log, integer, mode=mode,
                      default=None if default is None else float(default))
+
+
+def _month_range(name: str, spec: dict[str, Any]) -> Parameter | str:
+    """A month-valued range ``{ low = "YYYY-MM", high = "YYYY-MM"[, n = K] }``.
+
+    Every month of the range is equally likely; with ``n``, only ``K`` months spread evenly
+    from ``low`` to ``high`` (rounded to whole months): an engine batch runs one start
+    month at a time, so fewer months cost fewer batches.
+    """
+    from .calendar import parse_month
+
+    allowed = 'allowed: { low = "YYYY-MM", high = "YYYY-MM" } (+ n = months drawn)'
+    extra = sorted(set(spec) - {"low", "high", "n"})
+    if extra:
+        return f"{extra[0]} cannot be combined with month bounds; {allowed}"
+    bounds = []
+    for key in ("low", "high"):
+        try:
+            bounds.append(parse_month(spec.get(key)))  # type: ignore[arg-type]
+        except ValueError as exc:
+            return f"{key}: {exc}"
+    if bounds[0] > bounds[1]:
+        return (f"low {spec['low']} is after high {spec['high']}; allowed: months with "
+                "low <= high")
+    n = spec.get("n")
+    values = None
+    if n is not None:
+        if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= bounds[1] - bounds[0] + 1:
+            return (f"n {n!r} is not allowed; allowed: an integer from 2 to the "
+                    f"{bounds[1] - bounds[0] + 1} months of the range")
+        values = tuple(sorted({int(round(v)) for v in np.linspace(bounds[0], bounds[1], n)}))
+    return Parameter(name, float(bounds[0]), float(bounds[1]), integer=True, values=values,
+                     mode=MONTH_MODE)
 
 
 def _values(spec: dict[str, Any], rules: SpecRules, name: str) -> Parameter | str:
@@ -386,6 +448,8 @@ def transform(mode: str, value: Any, own: Any, amount: float) -> Any:
         out = amount * v / 100.0
     elif mode == "plus":
         out = float(own) + v
+    elif mode == MONTH_MODE:
+        out = np.round(v)
     else:
         raise ValueError(f"unknown mode {mode!r}; allowed: {', '.join(MODES)}")
     return out
@@ -400,15 +464,44 @@ def cycle_overrides(scenario: Scenario, parameters: tuple[Parameter, ...] | list
     """
     amount = scenario.amount_in_force
     out: dict[str, Any] = {}
+    months: dict[str, Any] = {}
     for p in parameters:
         if p.name not in values:
             continue
         for key in p.targets(scenario):
             own = lookup(scenario.resolved, key)
             x = transform(p.mode, values[p.name], own, amount)
-            out[key] = _keep_valid(key, x)
+            if p.mode == MONTH_MODE:
+                months[key] = x
+            else:
+                out[key] = _keep_valid(key, x)
     _clip_bottom_lines(scenario, out)
-    return {k: _plain(k, v) for k, v in out.items()}
+    if "scenario.talks_start" in months:
+        _shift_start_counts(scenario, months["scenario.talks_start"], out)
+    plain = {k: _plain(k, v) for k, v in out.items()}
+    plain.update({k: _month_text(v) for k, v in months.items()})
+    return plain
+
+
+def _shift_start_counts(scenario: Scenario, start: np.ndarray, out: dict[str, Any]) -> None:
+    """Keep the calendar months of counts from talks start when the start moves."""
+    shift = float(scenario.talks_start) - np.asarray(start, dtype=np.float64)
+    for side in ("us", "rok"):
+        for part, leaf in (("tactic", "deadline_months"), ("acceptance", "after_months")):
+            key = f"{side}.{part}.{leaf}"
+            own = out.get(key, lookup(scenario.resolved, key))
+            if isinstance(own, int | float | np.ndarray) and not isinstance(own, bool):
+                out[key] = _keep_valid(key, np.asarray(own, dtype=np.float64) + shift)
+
+
+def _month_text(x: Any) -> Any:
+    """'YYYY-MM' for one month number, an array of them for one per run."""
+    from .calendar import format_month
+
+    arr = np.asarray(x)
+    if arr.ndim == 0:
+        return format_month(int(arr))
+    return np.array([format_month(int(m)) for m in arr.ravel()], dtype=object)
 
 
 def _keep_valid(key: str, x: np.ndarray) -> np.ndarray:

@@ -235,8 +235,8 @@ class _Checker:
                 msg = spec.check(raw[key])
                 if msg:
                     self.add(f"{path}.{key}", msg)
-                else:
-                    out[key] = raw[key]
+                else:  # an integer given as 2.0 is the integer 2 (range() needs an int)
+                    out[key] = int(raw[key]) if spec.kind == "integer" else raw[key]
             elif spec.default is schema.REQUIRED:
                 self.add(f"{path}.{key}", f"missing; allowed: {spec.doc or spec.kind}")
             elif spec.default is not None:

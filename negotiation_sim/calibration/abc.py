@@ -9,7 +9,8 @@
   common to all particles too. The simulator is therefore deterministic per particle.
 * **Distance.** The confidence-weighted mean, over cycles, of the mean absolute scaled
   error of the runs: ``|timing - G| / s_t + |change - X| / s_c`` (timing in gap months,
-  negative before expiry; a run without agreement keeps the change at 0). Epsilon is in
+  negative before expiry; a run without agreement keeps the change at 0); a cycle whose
+  agreement month the record lacks (observed timing NaN) adds its change term only. Epsilon is in
   these units: 1 = one timing scale (3 months) or one change scale (2 points) off on
   average.
 * **Seeds and resume.** Every evaluation seeds numpy's global generator (pyabc's only
@@ -103,10 +104,11 @@ class Distance:
     def __call__(self, x: dict[str, Any], x0: dict[str, Any]) -> float:
         total, weights = 0.0, 0.0
         for cycle in self.config.cycles:
-            err = (np.abs(np.asarray(x[f"{cycle.name}:timing"]) - x0[f"{cycle.name}:timing"])
-                   / self.config.timing_scale
-                   + np.abs(np.asarray(x[f"{cycle.name}:change"]) - x0[f"{cycle.name}:change"])
+            err = (np.abs(np.asarray(x[f"{cycle.name}:change"]) - x0[f"{cycle.name}:change"])
                    / self.config.change_scale)
+            if np.isfinite(x0[f"{cycle.name}:timing"]):  # NaN: the record lacks the month
+                err = err + (np.abs(np.asarray(x[f"{cycle.name}:timing"])
+                                    - x0[f"{cycle.name}:timing"]) / self.config.timing_scale)
             total += cycle.weight * float(np.mean(err))
             weights += cycle.weight
         return total / weights

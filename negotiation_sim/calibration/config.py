@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..configfile import TopTable, read_toml
 from ..errors import ScenarioError
-from ..parameters import TUNED, Parameter, parse_parameters
+from ..parameters import MISSING, Parameter, parse_parameters
 from ..tuning import record
 from ..tuning.config import Cycle, check_applies, tune_from_dict
 
@@ -28,6 +28,9 @@ CALIBRATE_KEYS = ("name", "seed", "replications", "population", "generations",
                   "change_scale", "cycles", "parameters")
 # The record's confidence marks as weights of a cycle's observation in the distance.
 CONFIDENCE_WEIGHTS = {"high": 1.0, "medium-high": 0.75, "medium": 0.5, "low": 0.25}
+# What a cycle without ``record`` may give inline: the change, and the timing if known.
+INLINE_OBSERVED = ("gap_months", "change_pct")
+_UNUSED = {"gap_months": 0, "change_pct": 0.0, "rounds": 0, "agreed_before_expiry": False}
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,6 @@ class CalibrateConfig:
 
     def without(self, name: str) -> CalibrateConfig:
         """The same config without one cycle (leave-one-out)."""
-        from dataclasses import replace
-
         return replace(self, cycles=tuple(c for c in self.cycles if c.name != name))
 
     def fingerprint(self) -> str:
@@ -116,11 +117,15 @@ def calibrate_from_dict(raw: dict[str, Any], source: str = "<calibrate>",
         numbers[key] = float(value)
     cycles_raw = table.get("cycles")
     missing_raw: list[Any] = []
+    inline: list[dict[str, float] | None] = []
     plain = []
     if isinstance(cycles_raw, list):
-        for spec in cycles_raw:
+        for i, spec in enumerate(cycles_raw):
             spec = dict(spec) if isinstance(spec, dict) else spec
             missing_raw.append(spec.pop("missing", None) if isinstance(spec, dict) else None)
+            inline.append(_inline_observed(spec, f"cycles.{i}", problem))
+            if inline[-1] is not None:
+                spec["observed"] = dict(_UNUSED)  # replaced below; tune needs every key
             plain.append(spec)
     top.raise_if_any()
     tune = tune_from_dict({"tune": {"name": name, "replications": replications, "seed": seed,
@@ -133,14 +138,40 @@ def calibrate_from_dict(raw: dict[str, Any], source: str = "<calibrate>",
             problems: list[tuple[str, str]] = []
             where = f"calibrate.cycles.{i}.missing"
             missing = parse_parameters(
-                spec, TUNED, lambda k, m, w=where, out=problems: out.append(
+                spec, MISSING, lambda k, m, w=where, out=problems: out.append(
                     (f"{w}{'.' + k if k else ''}", m)))
             if problems:
                 raise ScenarioError(problems, source)
             check_applies(tuple(missing), (cycle,), source, f"calibrate.cycles.{i}.missing")
         weight = cycle.weight * (confidence_weight(cycle.record) if cycle.record else 1.0)
+        if inline[i] is not None:
+            cycle = replace(cycle, observed=inline[i])
         cycles.append(CalCycle(cycle, tuple(missing), weight))
     return CalibrateConfig(name=name, source=source, cycles=tuple(cycles),
                            parameters=tune.parameters, seed=seed, replications=replications,
                            population=population, generations=generations,
                            predictive_draws=draws, **numbers)
+
+
+def _inline_observed(spec: Any, where: str, problem: Any) -> dict[str, float] | None:
+    """A cycle's own ``observed = { change_pct = X[, gap_months = G] }`` (no ``record``).
+
+    For cycles the record gives only partly (an amount in dollars, a year without a month):
+    the config cites the record for each number. Without ``gap_months`` the cycle's timing
+    is not observed (NaN): it is left out of the distance and of timing coverage.
+    """
+    if not isinstance(spec, dict) or "record" in spec or "observed" not in spec:
+        return None
+    raw = spec["observed"]
+    if not isinstance(raw, dict) or "change_pct" not in raw or set(raw) - set(INLINE_OBSERVED):
+        problem(f"{where}.observed", f"{raw!r} is not allowed; allowed: (without record) "
+                "{ change_pct = X } or { change_pct = X, gap_months = G }")
+        return None
+    out = {"gap_months": math.nan, "change_pct": math.nan}
+    for key, value in raw.items():
+        if not (isinstance(value, int | float) and not isinstance(value, bool)
+                and math.isfinite(value)):
+            problem(f"{where}.observed.{key}", f"{value!r} is not allowed; allowed: a number")
+            return None
+        out[key] = float(value)
+    return out

@@ -89,10 +89,17 @@ def predictive_table(config: CalibrateConfig, result: AbcResult, seed: int,
     rows = []
     for cycle in cycles or config.cycles:
         pred = cycle_predictive(config, cycle, result, config.predictive_draws, seed)
-        rows.append({"cycle": cycle.name, "weight": cycle.weight,
-                     **interval_hits(pred["timing"].to_numpy(), pred["change"].to_numpy(),
-                                     cycle.cycle.observed)})
-    return pd.DataFrame(rows)
+        hits = interval_hits(pred["timing"].to_numpy(), pred["change"].to_numpy(),
+                             cycle.cycle.observed)
+        if np.isnan(float(cycle.cycle.observed["gap_months"])):
+            # The record lacks the agreement month: no timing to cover (not a miss).
+            hits.update({"timing_in50": np.nan, "timing_in80": np.nan})
+        rows.append({"cycle": cycle.name, "weight": cycle.weight, **hits})
+    frame = pd.DataFrame(rows)
+    for column in ("timing_in50", "timing_in80", "change_in50", "change_in80"):
+        if frame[column].isna().any():
+            frame[column] = frame[column].astype("float64")
+    return frame
 
 
 def write_posterior(out: Path, result: AbcResult) -> None:
@@ -142,10 +149,15 @@ def write_report(out: Path, config: CalibrateConfig, result: AbcResult, ident: p
 
 
 def coverage_text(loo: pd.DataFrame) -> str:
-    return (f"Coverage of the held-out record: timing {loo['timing_in50'].mean():.0%} in 50%, "
-            f"{loo['timing_in80'].mean():.0%} in 80% (median 80% width "
-            f"{loo['timing_width80'].median():.1f} months); change "
-            f"{loo['change_in50'].mean():.0%} in 50%, {loo['change_in80'].mean():.0%} in 80% "
+    """Shares of held-out cycles inside their intervals (timing: cycles with a month)."""
+    timed = loo[pd.to_numeric(loo["timing_observed"]).notna()]
+    t50, t80 = (timed[c].astype(float).mean() for c in ("timing_in50", "timing_in80"))
+    return (f"Coverage of the held-out record: timing {t50:.0%} in 50%, {t80:.0%} in 80% of "
+            f"{len(timed)} "
+            f"cycles with an agreement month (median 80% width "
+            f"{timed['timing_width80'].median():.1f} months); change "
+            f"{loo['change_in50'].astype(float).mean():.0%} in 50%, "
+            f"{loo['change_in80'].astype(float).mean():.0%} in 80% of {len(loo)} "
             f"(median 80% width {loo['change_width80'].median():.1f} points).")
 
 

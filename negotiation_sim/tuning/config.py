@@ -38,9 +38,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..calendar import format_month
 from ..configfile import NAME, TopTable, read_toml
 from ..errors import ScenarioError
-from ..parameters import TUNED, Parameter, cycle_overrides, parse_parameters
+from ..parameters import MONTH_MODE, TUNED, Parameter, cycle_overrides, parse_parameters
 from ..scenario import Scenario, load_scenario
 from . import record
 
@@ -273,7 +274,9 @@ def check_applies(parameters: tuple[Parameter, ...], cycles: tuple[Cycle, ...] |
                     c.scenario.with_overrides(overrides)
                 except ScenarioError as exc:
                     key, message = exc.problems[0]
-                    problems.append((f"{prefix}.{p.name}", f"value {value:g} gives an invalid "
+                    shown = (format_month(int(value)) if p.mode == MONTH_MODE
+                             else f"{value:g}")
+                    problems.append((f"{prefix}.{p.name}", f"value {shown} gives an invalid "
                                      f"{c.name} scenario ({key}: {message})"))
                     break
     if problems:
