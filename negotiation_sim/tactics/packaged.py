@@ -24,6 +24,7 @@ axis, runs on the trailing one, so one run and a batch get the same IEEE results
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,6 @@ from ..packages import (
 from .offering import polynomial_fraction
 
 Package = tuple[Any, Any, Any]  # (first-year amount KRW bn, term years, escalator number)
-STEPS = np.array([-1, 0, 1])
 
 
 def target_utility(t: Any, deadline: Any, beta: Any, k: Any = 0.0) -> Any:
@@ -69,59 +69,89 @@ def proportional_package(space: PackageSpace, pref: Preferences, fraction: Any) 
     return amount, term, pct
 
 
-def _steps(position: Any, last: int) -> np.ndarray:
-    """A grid position and its neighbours one step either way, clipped to ``0..last``:
-    ``(3, ...)``."""
-    moved = np.asarray(position)[None, ...] + STEPS.reshape((3,) + (1,) * np.ndim(position))
-    return np.minimum(np.maximum(moved, 0), last)
-
-
 def tradeoff_package(space: PackageSpace, pref: Preferences, target: Any, own: Package,
                      opponent: Package) -> Package:
     """The package with utility ``target`` next to the side's last package ``own`` (its
     ideal package where NaN: none yet) most similar to the opponent's last offer
     (``opponent``; NaN where none yet: then to the proportional package). Falls back to
     the proportional package where no neighbour has a first-year amount within the
-    side's range (between its bottom line and opening)."""
+    side's range (between its bottom line and opening). The search over the neighbours
+    is one compiled loop (``_tradeoff_kernel``), the same for one run and for many."""
     val = valuation(space, pref.sign, pref.renewal_pct)
     target = np.asarray(target, dtype=np.float64)
     fallback = proportional_package(space, pref, 1.0 - target)
     ideal = extreme_packages(space, pref)[0]
     start = tuple(np.where(np.isnan(o), i, o) for o, i in zip(own, ideal, strict=True))
-    n_pcts = len(space.pcts)
-    t3 = _steps(space.term_index(start[1]), space.term_max - space.term_min)  # (3, ...)
-    k3 = _steps(space.pct_index(start[2]), n_pcts - 1)
-    cell = t3[:, None] * n_pcts + k3[None, :]  # (3, 3, ...) positions in the flat table
-    table = val.table.reshape(-1, *val.table.shape[2:])
-    if table.ndim == 1:
-        w = np.take(table, cell)
-    else:  # one table per run: (cells, runs)
-        runs = table.shape[1]
-        w = np.take(table.ravel(), cell * runs + np.arange(runs))
-    low, high = utility_range(space, pref)
-    amounts = (low + target * (high - low)) / (pref.sign * w)
-    lo = np.minimum(pref.ideal, pref.bottom)
-    hi = np.maximum(pref.ideal, pref.bottom)
-    slack = 1e-9 * hi
-    feasible = (amounts >= lo - slack) & (amounts <= hi + slack)
     opp = tuple(np.asarray(x, dtype=np.float64) for x in opponent)
     seen = ~np.isnan(opp[0])
     ref = tuple(np.where(seen, o, f) for o, f in zip(opp, fallback, strict=True))
+    low, high = utility_range(space, pref)
     span = np.abs(np.asarray(pref.ideal - pref.bottom, dtype=np.float64))
-    d = ((amounts - ref[0]) / np.where(span > 0.0, span, 1.0)) ** 2
-    if space.term_max > space.term_min:
-        d = d + (((t3 + space.term_min - ref[1]) / (space.term_max - space.term_min)) ** 2
-                 )[:, None]
-    if space.pct_high > space.pct_low:
-        d = d + (((space.pcts[k3] - ref[2]) / (space.pct_high - space.pct_low)) ** 2)[None, :]
-    flat = (9,) + d.shape[2:]
-    best = np.argmin(np.where(feasible, d, np.inf).reshape(flat), axis=0)[None, ...]
-    t_best = np.take_along_axis(t3, best // 3, axis=0)[0]
-    k_best = np.take_along_axis(k3, best % 3, axis=0)[0]
-    chosen = (np.take_along_axis(amounts.reshape(flat), best, axis=0)[0],
-              (t_best + space.term_min).astype(np.float64), space.pcts[k_best])
-    any_ok = feasible.reshape(flat).any(axis=0)
-    return tuple(np.where(any_ok, c, f) for c, f in zip(chosen, fallback, strict=True))
+    lo, hi = np.minimum(pref.ideal, pref.bottom), np.maximum(pref.ideal, pref.bottom)
+    columns = (low + target * (high - low), lo, hi, ref[0], ref[1], ref[2],
+               np.where(span > 0.0, span, 1.0), space.term_index(start[1]),
+               space.pct_index(start[2]))
+    shape = np.broadcast_shapes(*(np.shape(c) for c in columns))
+    flat = [np.ascontiguousarray(np.broadcast_to(c, shape).ravel()) for c in columns]
+    table = val.table.reshape(len(space.terms) * len(space.pcts), -1)
+    amount, term, pct, found = _tradeoff_kernel()(
+        np.ascontiguousarray(table), *flat[:7], flat[7].astype(np.int64),
+        flat[8].astype(np.int64), float(pref.sign), space.term_min,
+        space.term_max - space.term_min, space.pcts,
+        float(space.pct_high - space.pct_low) if space.pct_high > space.pct_low else 0.0)
+    chosen = (amount.reshape(shape), term.reshape(shape), pct.reshape(shape))
+    return tuple(np.where(found.reshape(shape), c, f)
+                 for c, f in zip(chosen, fallback, strict=True))
+
+
+@functools.cache
+def _tradeoff_kernel() -> Any:
+    """The trade-off's search over the 3 x 3 neighbours, compiled by numba (imported
+    here, not at import time). Per run ``r``: candidates in order (term step -1, 0, +1)
+    x (escalator step -1, 0, +1); each has the amount ``wanted / (sign * weight)``; it
+    counts if that amount lies in ``[lo, hi]`` (relative slack 1e-9); the first with the
+    least distance wins. ``table`` is ``(cells, 1)`` or ``(cells, runs)`` (per-run
+    expected renewals)."""
+    import numba
+
+    @numba.njit(cache=True, nogil=True)
+    def kernel(table, wanted, lo, hi, ref_amount, ref_term, ref_pct, span, t_start,
+               k_start, sign, term_min, term_span, pcts, pct_span):
+        n = wanted.shape[0]
+        n_pcts = pcts.shape[0]
+        per_run = table.shape[1] > 1
+        amount = np.empty(n)
+        term = np.empty(n)
+        pct = np.empty(n)
+        found = np.zeros(n, dtype=np.bool_)
+        for r in range(n):
+            best = np.inf
+            column = r if per_run else 0
+            slack = 1e-9 * hi[r]
+            for dt in range(-1, 2):
+                t = min(max(t_start[r] + dt, 0), term_span)
+                for dk in range(-1, 2):
+                    k = min(max(k_start[r] + dk, 0), n_pcts - 1)
+                    a = wanted[r] / (sign * table[t * n_pcts + k, column])
+                    if a < lo[r] - slack or a > hi[r] + slack:
+                        continue
+                    x = (a - ref_amount[r]) / span[r]
+                    d = x * x
+                    if term_span > 0:
+                        y = (t + term_min - ref_term[r]) / term_span
+                        d = d + y * y
+                    if pct_span > 0.0:
+                        z = (pcts[k] - ref_pct[r]) / pct_span
+                        d = d + z * z
+                    if d < best:
+                        best = d
+                        amount[r] = a
+                        term[r] = t + term_min
+                        pct[r] = pcts[k]
+                        found[r] = True
+        return amount, term, pct, found
+
+    return kernel
 
 
 def package_weight(space: PackageSpace, pref: Preferences, package: Package) -> Any:
