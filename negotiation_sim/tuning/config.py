@@ -50,8 +50,11 @@ TUNE_KEYS = ("name", "replications", "seed", "sampler", "trials", "startup_trial
              "loss", "parameters")
 CYCLE_KEYS = ("name", "scenario", "record", "weight", "observed")
 OBSERVED_KEYS = ("gap_months", "change_pct", "rounds", "agreed_before_expiry")
+PACKAGE_KEYS = ("term_years", "escalator_pct")  # observed where the record gives them
 LOSS_TERMS = {"gap_months": (1.0, 3.0), "change_pct": (1.0, 2.0), "rounds": (0.1, 3.0),
-              "before_expiry": (0.5, 1.0)}
+              "before_expiry": (0.5, 1.0),
+              # the package (issue 12): off unless the config weighs them
+              "term_years": (0.0, 1.0), "escalator_pct": (0.0, 1.0)}
 
 
 @dataclass(frozen=True)
@@ -232,15 +235,19 @@ def _observed(spec: dict[str, Any], where: str, problem: Any) -> dict[str, Any] 
         # Timing as the loss compares it: gap months, negative before expiry (-lead).
         observed = {"gap_months": -int(row["lead_months"]), "change_pct": float(row["change_pct"]),
                     "rounds": int(row["formal_rounds"]),
-                    "agreed_before_expiry": bool(row["agreed_before_expiry"])}
+                    "agreed_before_expiry": bool(row["agreed_before_expiry"]),
+                    "term_years": int(row["term_years"])}
+        if row["escalator"]:  # the record's rule in the model's terms (NaN: no cap)
+            observed["escalator_pct"] = float(row["escalator_pct"])
     inline = spec.get("observed", {})
     if not isinstance(inline, dict):
         problem(f"{where}.observed", f"{inline!r} is not a table; allowed: "
                 f"{{ {', '.join(OBSERVED_KEYS)} }}")
         return None
     for key, value in inline.items():
-        if key not in OBSERVED_KEYS:
-            problem(f"{where}.observed.{key}", f"unknown key; allowed: {', '.join(OBSERVED_KEYS)}")
+        if key not in OBSERVED_KEYS + PACKAGE_KEYS:
+            problem(f"{where}.observed.{key}", "unknown key; allowed: "
+                    f"{', '.join(OBSERVED_KEYS + PACKAGE_KEYS)}")
             return None
         ok = isinstance(value, bool) if key == "agreed_before_expiry" else _number(value)
         if not ok:

@@ -14,6 +14,12 @@ the observed ``G, X, N, B`` and the config's weights ``w`` and scales ``s``::
 
 Zero exactly when every replication reproduces the record; each term grows with the
 square of the distance (in units of its scale). ``docs/tuning.md`` gives the defaults.
+Two more terms compare the package where the config weighs them and the record gives
+them (issue 12): the term ``T`` in years (a run without agreement counts the stated term)
+and the escalator number ``E`` (the fixed rate or the cap, a cap above the scenario's
+highest path rate counting as that rate, as does no cap)::
+
+    + w_term (t - T)^2 / s_term^2 + w_esc (e - E)^2 / s_esc^2
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from ..parameters import Parameter, cycle_overrides
 from .config import Cycle, LossTerm
 
 TERMS = ("gap_months", "change_pct", "rounds", "before_expiry")
+PACKAGE_TERMS = ("term_years", "escalator_pct")
 
 
 def common_seeds(base_seed: int, replications: int) -> np.ndarray:
@@ -38,8 +45,27 @@ def common_seeds(base_seed: int, replications: int) -> np.ndarray:
     return run_seeds(base_seed, np.arange(replications))
 
 
-def simulated_metrics(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Per run: the four compared quantities (change 0 for a run without agreement)."""
+def effective_pct(space: Any, pct: Any) -> np.ndarray:
+    """An escalator number as the loss compares it: a linked rule's cap (NaN: none)
+    no higher than the highest rate of its path; a fixed rate as it is."""
+    pct = np.asarray(pct, dtype=np.float64)
+    if space.escalator not in ("cpi", "budget"):
+        return pct
+    path = space.cpi_pct if space.escalator == "cpi" else space.budget_growth_pct
+    top = max(path)
+    return np.where(np.isnan(pct), top, np.minimum(pct, top))
+
+
+def _column(outcomes: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric outcome column (NaN where a table made before packages lacks it)."""
+    if name not in outcomes:
+        return np.full(len(outcomes), np.nan)
+    return outcomes[name].to_numpy(dtype=np.float64)
+
+
+def simulated_metrics(outcomes: pd.DataFrame, space: Any = None) -> pd.DataFrame:
+    """Per run: the compared quantities (change 0 for a run without agreement); with the
+    scenario's package space, also the term and the effective escalator number."""
     agreed = outcomes["agreed"].to_numpy(dtype=bool)
     # Gap months, negative for the months a deal came before expiry (= -lead_months).
     timing = -outcomes["lead_months"].to_numpy(dtype=np.float64)
@@ -50,6 +76,9 @@ def simulated_metrics(outcomes: pd.DataFrame) -> pd.DataFrame:
         "rounds": outcomes["rounds_held"].to_numpy(dtype=np.float64),
         "before_expiry": (agreed & (timing <= 0)).astype(np.float64),
         "agreed": agreed,
+        "term_years": _column(outcomes, "term_years"),
+        "escalator_pct": (effective_pct(space, _column(outcomes, "escalator_pct"))
+                          if space is not None else np.full(len(outcomes), np.nan)),
     })
 
 
@@ -65,6 +94,12 @@ def term_errors(metrics: pd.DataFrame, observed: Mapping[str, Any],
         term = terms[name]
         scale = 1.0 if name == "before_expiry" else term.scale
         err = (metrics[name].to_numpy() - target[name]) / scale
+        out[name] = term.weight * float(np.mean(err * err))
+    for name in PACKAGE_TERMS:  # only where weighed and observed
+        term = terms.get(name)
+        if term is None or term.weight == 0 or name not in observed:
+            continue
+        err = (metrics[name].to_numpy() - float(observed[name])) / term.scale
         out[name] = term.weight * float(np.mean(err * err))
     return out
 
@@ -87,6 +122,10 @@ class CycleFit:
             out[f"{name}_q10"] = float(q10)
             out[f"{name}_q90"] = float(q90)
         out["before_expiry_share"] = float(self.metrics["before_expiry"].mean())
+        out["term_years_median"] = float(np.median(self.metrics["term_years"].to_numpy()))
+        esc = self.metrics["escalator_pct"].to_numpy()
+        out["escalator_pct_median"] = float(np.median(esc)) if not np.isnan(esc).all() \
+            else float("nan")
         out["gap_share"] = float((self.metrics["gap_months"] > 0).mean())
         out["agreed_share"] = float(self.metrics["agreed"].mean())
         return out
@@ -99,8 +138,12 @@ def evaluate_cycle(cycle: Cycle, parameters: Sequence[Parameter], values: Mappin
     overrides = cycle_overrides(cycle.scenario, tuple(parameters), values)
     scenario = cycle.scenario.with_overrides(overrides) if overrides else cycle.scenario
     outcomes = simulate_batch(scenario, None, seeds, engine=engine or DEFAULT_ENGINE)
-    metrics = simulated_metrics(outcomes)
-    parts = term_errors(metrics, cycle.observed, terms)
+    metrics = simulated_metrics(outcomes, scenario.package)
+    observed = dict(cycle.observed)
+    if "escalator_pct" in observed:
+        observed["escalator_pct"] = float(effective_pct(scenario.package,
+                                                        observed["escalator_pct"]))
+    parts = term_errors(metrics, observed, terms)
     return CycleFit(cycle.name, float(sum(parts.values())), parts, metrics)
 
 

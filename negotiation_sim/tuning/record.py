@@ -15,6 +15,10 @@ them, per SMA, what a simulated run can be compared with:
   ``sma_yearly.csv`` (for the 11th SMA: 2021 against the frozen 2020 = 2019 level).
 * ``formal_rounds`` and ``agreed_before_expiry`` (agreement date on or before the expiry
   date).
+* ``term_years`` (the CSV's ``term_years``) and the escalator as the model states it:
+  ``escalator`` (``none``, ``fixed``, ``cpi``, ``budget``; empty where the record's rule is
+  none of these) and ``escalator_pct`` (the fixed rate or the cap; NaN: no cap), read from
+  ``escalation_rule`` by ``ESCALATORS`` below.
 
 A cycle is listed when the record gives its expiry, agreement date, formal rounds and
 both amounts; ``inputs_known`` says whether it also gives the talks' start and both
@@ -41,8 +45,22 @@ OUTCOME_COLUMNS = (
     "cycle", "talks_start", "expiry", "agreement_date", "agreement_month", "gap_months",
     "lead_months",
     "gap_days", "formal_rounds", "amount_in_force_krw_bn", "first_year_amount_krw_bn",
-    "change_pct", "agreed_before_expiry", "inputs_known", "confidence",
+    "change_pct", "agreed_before_expiry", "term_years", "escalator", "escalator_pct",
+    "inputs_known", "confidence",
 )
+NO_CAP = float("nan")
+# The escalation rule of each SMA in the model's terms, from sma_agreements.csv's
+# ``escalation_rule`` (quoted): (rule, rate or cap). The 5th ("prior year +8.8% + CPI of two
+# years earlier") and the 1st, 2nd, 4th (amounts fixed yearly, or nominal GNP) fit none.
+ESCALATORS = {
+    3: ("fixed", 10.0),   # "+10%/yr for 3 years"
+    6: ("none", 0.0),     # "Flat: 680.4bn won in both years"
+    7: ("cpi", NO_CAP),   # "2008 = 2007 + CPI"
+    8: ("cpi", 4.0),      # "Prior year x CPI of two years earlier, capped at 4%/yr"
+    9: ("cpi", 4.0),      # "Prior year x CPI of two years earlier, capped at 4%/yr"
+    10: ("none", 0.0),    # "n/a (one year ...)"
+    11: ("budget", NO_CAP),  # "prior year x (1 + previous year's ROK defence-budget growth)"
+}
 # SMAs whose both opening positions the record quantifies (sma_notes.md section 4: the 4th
 # and 5th give only the US ask, the 7th only qualitative positions).
 OPENINGS_QUANTIFIED = frozenset({9, 10, 11})
@@ -131,6 +149,9 @@ def observed_outcomes() -> pd.DataFrame:
             "first_year_amount_krw_bn": float(new),
             "change_pct": 100.0 * (float(new) / float(old) - 1.0),
             "agreed_before_expiry": agreed <= expiry,
+            "term_years": int(rec["term_years"]),
+            "escalator": ESCALATORS.get(cycle, ("", NO_CAP))[0],
+            "escalator_pct": ESCALATORS.get(cycle, ("", NO_CAP))[1],
             "inputs_known": inputs_known,
             "confidence": f"agreement: {rec['confidence']}; {year - 1}: "
                           f"{year_confidence[year - 1]}; {year}: {year_confidence[year]}",
