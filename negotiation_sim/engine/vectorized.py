@@ -692,10 +692,11 @@ class _Talks:
                                                   pct[done])
         out["total_krw_bn"][rows[done]] = paid
         out["total_discounted_krw_bn"][rows[done]] = discounted
-        column = out["payments_krw_bn"]
-        for row, years, t in zip(rows[done].tolist(), path.tolist(), term[done].tolist(),
-                                 strict=True):
-            column[row] = tuple(years[:t])
+        column, term = out["payments_krw_bn"], term[done]
+        for t in np.unique(term).tolist():  # one slice per term length, a tuple per run
+            same = term == t
+            paths = list(map(tuple, path[same, :t].tolist()))
+            column[rows[done[same]]] = np.fromiter(paths, dtype=object, count=len(paths))
 
     def _compact(self) -> None:
         """Drop the runs that have agreed from every per-run array."""
