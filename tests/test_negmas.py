@@ -191,3 +191,30 @@ def test_bad_options_are_one_line_errors_with_exit_2(capsys, args, message) -> N
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith(message) and captured.err.count("\n") == 1
+
+
+def test_docs_sessions_print_what_docs_negmas_shows(capsys, monkeypatch) -> None:
+    """Every ``$ negotiation-sim negmas ...`` session in docs/negmas.md is real output."""
+    import re
+    import shlex
+
+    monkeypatch.chdir(ROOT)
+    text = (ROOT / "docs" / "negmas.md").read_text()
+    sessions = re.findall(r"^\$ negotiation-sim (negmas [^\n]*)\n(.*?)```", text, re.M | re.S)
+    assert len(sessions) == 2
+    for command, shown in sessions:
+        assert main(shlex.split(command)) == 0
+        assert capsys.readouterr().out == shown, command
+
+
+def test_docs_python_example_runs(monkeypatch) -> None:
+    import re
+
+    monkeypatch.chdir(ROOT)
+    text = (ROOT / "docs" / "negmas.md").read_text()
+    (block,) = re.findall(r"```python\n(.*?)```", text, re.S)
+    namespace: dict = {}
+    exec(compile(block, "docs/negmas.md", "exec"), namespace)
+    state, exported = namespace["state"], namespace["exported"]
+    assert state.agreement is not None and exported.us(state.agreement) >= 0
+    assert list(namespace["table"]["negotiators"]) == ["ours", "negmas"]
