@@ -16,7 +16,8 @@ import negotiation_sim as ns
 from .conftest import CONFIGS, ROOT
 
 # What the command line's start-up must not pay for.
-HEAVY = {"mesa", "pandas", "pyarrow", "optuna", "dask", "matplotlib", "scipy", "SALib", "solara"}
+HEAVY = {"mesa", "pandas", "pyarrow", "optuna", "dask", "matplotlib", "scipy", "SALib", "solara",
+         "negmas"}
 
 # Printed after a child's own output, before the names of the modules it has loaded.
 MODULES = "--- modules ---"

@@ -18,7 +18,7 @@ from ..errors import ScenarioError, UsageError
 
 # Sub-command modules, in the order --help lists them.
 COMMANDS = ("run", "compare", "validate", "new", "tactics", "sweep", "summarize", "tune",
-            "sensitivity", "calibrate", "forecast", "plot", "report", "dashboard")
+            "sensitivity", "calibrate", "forecast", "plot", "report", "dashboard", "negmas")
 
 
 def build_parser() -> argparse.ArgumentParser:
