@@ -1,4 +1,5 @@
-"""Negotiated packages on view (issue 12, item 7): the run table, events in words."""
+"""Negotiated packages on view (issue 12, item 7): the run table, events in words, the
+dance figure."""
 
 from __future__ import annotations
 
@@ -7,8 +8,18 @@ import math
 import pytest
 
 from negotiation_sim import events
+from negotiation_sim.api import run
 from negotiation_sim.cli import main
 from negotiation_sim.formatting import escalator_text, package_text
+from negotiation_sim.viz import two_level
+from negotiation_sim.viz.dance import (
+    GID_AGREEMENT,
+    GID_PACKAGE,
+    GID_VETO,
+    dance_figure,
+    package_changes,
+    parse_events,
+)
 
 from .conftest import CONFIGS
 
@@ -91,3 +102,73 @@ def test_run_table_single_issue_has_no_package(capsys):
     out = capsys.readouterr().out
     assert "package" not in out and "payments" not in out
     assert _header(out)[8] == "us_bottom_line"
+
+
+# --- the dance figure ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sma11_run():
+    return run(CONFIGS / "sma11.toml", seed=0)
+
+
+def _by_gid(fig, gid: str) -> list:
+    return list(fig.findobj(lambda a: a.get_gid() == gid))
+
+
+def test_dance_labels_the_offered_caps_where_they_change(sma11_run):
+    sc, trace = sma11_run.scenario, sma11_run.trace
+    # US caps by month (walk-outs in months 2, 10, 13; no offers after 17): 6, 5.5, -, 5,
+    # 4.5, 4, 3.5, 3, 2.5, 2, -, 1.5, 1, -, 6, 5.5, 6, 5.5: every offer changes the cap
+    us = package_changes(trace, "us", sc)
+    assert [m for m, _ in us] == [0, 1, 3, 4, 5, 6, 7, 8, 9, 11, 12, 14, 15, 16, 17]
+    assert [t for _, t in us][:3] == ["cap 6%", "cap 5.5%", "cap 5%"]
+    assert us[10] == (12, "cap 1%")
+    # ROK: 0, 2.5, -, then 0 until the vetoed deal's month (6), then 5.5 and 6 in turn
+    rok = package_changes(trace, "rok", sc)
+    assert rok == [(0, "cap 0%"), (1, "cap 2.5%"), (3, "cap 0%"), (12, "cap 6%"),
+                   (14, "cap 5.5%"), (15, "cap 6%"), (16, "cap 5.5%"), (17, "cap 6%")]
+    fig = dance_figure(trace, sc, sma11_run.outcome, seed=0)
+    labels = _by_gid(fig, GID_PACKAGE)
+    assert len(labels) == len(us) + len(rok)
+    # each label sits on its offer, the $5.75tn opening's on the upper panel
+    first = next(t for t in labels if t.xy == (0, trace.us_offer[0]))
+    assert first.get_text() == "cap 6%" and first.axes is fig.axes[0]
+    veto = _by_gid(fig, GID_VETO)[0].get_text()
+    assert veto.endswith("of tentative deal at 1,166 bn won\n6 years, budget-linked capped at 1%")
+    deal = _by_gid(fig, GID_AGREEMENT)[0].get_text()
+    assert deal.splitlines()[0] == "DEAL 2021-02"
+    assert deal.splitlines()[2] == "6 years, budget-linked capped at 6%"
+
+
+def test_dance_labels_the_offered_terms_sma10():
+    result = run(CONFIGS / "sma10.toml", seed=0)
+    sc, trace = result.scenario, result.trace
+    assert package_changes(trace, "us", sc) == [(0, "1y")]
+    assert package_changes(trace, "rok", sc) == [(0, "5y"), (3, "4y"), (5, "3y"), (6, "2y"),
+                                                 (8, "1y")]
+    fig = dance_figure(trace, sc, result.outcome)
+    assert sorted(t.get_text() for t in _by_gid(fig, GID_PACKAGE)) == [
+        "1y", "1y", "2y", "3y", "4y", "5y"]
+    assert _by_gid(fig, GID_AGREEMENT)[0].get_text().endswith("+8.3%\n1 year, flat")
+
+
+def test_dance_of_a_single_issue_run_has_no_package_labels():
+    result = run(CONFIGS / "sma9.toml", seed=0)
+    fig = dance_figure(result.trace, result.scenario, result.outcome)
+    assert _by_gid(fig, GID_PACKAGE) == []
+    assert len(_by_gid(fig, GID_AGREEMENT)[0].get_text().splitlines()) == 2
+
+
+def test_a_rejected_package_names_its_term_and_cap():
+    result = run(CONFIGS / "sma11.toml", seed=21)  # the first seed with a lost vote
+    assert result.outcome.rejections == 1
+    fig = dance_figure(result.trace, result.scenario, result.outcome, seed=21)
+    eps = two_level.episodes(parse_events(result.trace), result.scenario)
+    rejected = next(e for e in eps if e.passed is False)
+    assert rejected.package.startswith("6 years, budget-linked capped at ")
+    texts = [t.get_text() for t in fig.axes[1].texts]
+    note = next(t for t in texts if t.startswith("REJECTED"))
+    assert note.splitlines()[1] == f"{rejected.amount:,.1f} bn won, {rejected.package}"
+    ratified = next(t for t in texts if t.startswith("ratified"))
+    assert "capped" not in ratified  # the DEAL note names the ratified package
