@@ -37,6 +37,17 @@ COLUMNS: dict[str, str] = {
     "increase_p10": "10th percentile of the increase, %",
     "increase_median": "median increase, %",
     "increase_p90": "90th percentile of the increase, %",
+    # only when the scenario negotiates the term (new_agreement.term_years_range)
+    "term_p10": "10th percentile of the term agreed, years (when the term is negotiated)",
+    "term_median": "median term agreed, years (when the term is negotiated)",
+    "term_p90": "90th percentile of the term agreed, years (when the term is negotiated)",
+    # only when the scenario negotiates the escalator (new_agreement.escalator_pct_range)
+    "escalator_pct_p10": "10th percentile of the escalator agreed (fixed rate or a linked "
+                         "rule's cap), % a year (when the escalator is negotiated)",
+    "escalator_pct_median": "median escalator agreed, % a year (when negotiated)",
+    "escalator_pct_p90": "90th percentile of the escalator agreed, % a year (when negotiated)",
+    "cap_binds_share": "share of agreed runs whose cap on a CPI- or budget-linked escalator "
+                       "binds (is below the linked rise in some later year of the term)",
 }
 
 # The printed table's columns (summarize, sweep) and what each shows.
@@ -52,6 +63,9 @@ PRINTED: dict[str, str] = {
     "censored": "runs with no agreement by the horizon",
     "amount bn won p50 [p10, p90]": "first-year amount agreed, median, 10th and 90th percentiles",
     "increase % p50": "median increase over the agreement in force",
+    "term years p50 [p10, p90]": "term agreed (only when the term is negotiated)",
+    "escalator % p50 [p10, p90]": "escalator agreed: fixed rate or cap (only when negotiated)",
+    "cap binds %": "share of agreed runs whose escalator cap binds (linked rules, negotiated)",
 }
 
 # Statistics a figure can show (summarize --plot --metric), with their axis labels.

@@ -3,14 +3,20 @@ dance figure."""
 
 from __future__ import annotations
 
+import json
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from negotiation_sim import events
 from negotiation_sim.api import run
 from negotiation_sim.cli import main
+from negotiation_sim.experiments.distribution import replicate
+from negotiation_sim.experiments.summary import format_summary, summarize
 from negotiation_sim.formatting import escalator_text, package_text
+from negotiation_sim.scenario import load_scenario
 from negotiation_sim.viz import two_level
 from negotiation_sim.viz.dance import (
     GID_AGREEMENT,
@@ -172,3 +178,71 @@ def test_a_rejected_package_names_its_term_and_cap():
     assert note.splitlines()[1] == f"{rejected.amount:,.1f} bn won, {rejected.package}"
     ratified = next(t for t in texts if t.startswith("ratified"))
     assert "capped" not in ratified  # the DEAL note names the ratified package
+
+
+# --- batches: run --replications, summarize, compare ----------------------------------
+
+
+def test_cap_binds_below_the_linked_path_within_the_term():
+    from negotiation_sim.experiments.distribution import cap_binds
+    from negotiation_sim.packages import PackageSpace
+
+    space = PackageSpace(escalator="budget", term_min=1, term_max=6, pct_low=0.0,
+                         pct_high=6.0, budget_growth_pct=(5.4, 3.4, 4.4, 4.2))
+    term = np.array([6, 6, 6, 2, 2, 3, 1, 6])
+    pct = np.array([5.5, 5.4, 5.0, 5.0, 5.5, 3.5, 0.0, np.nan])
+    # the highest rise within 6 years is 5.4 (year 2): caps of 5.5 and 5.4 do not bind;
+    # a 2-year term has one rise (5.4); a 1-year term none; NaN (no cap) never binds
+    assert cap_binds(space, term, pct).tolist() == [False, False, True, True, False, True,
+                                                    False, False]
+
+
+def test_replications_report_the_term_and_the_escalator(capsys):
+    assert main(["run", str(CONFIGS / "sma11.toml"), "--replications", "40", "--json"]) == 0
+    dist11 = json.loads(capsys.readouterr().out)
+    runs = replicate(load_scenario(CONFIGS / "sma11.toml"), 40)
+    pcts = runs.escalator_pct[runs.agreed].to_numpy(dtype=float)
+    assert dist11["escalator_pct"]["p50"] == float(np.median(pcts))
+    assert dist11["p_cap_binds"] == pytest.approx(float(np.mean(pcts < 5.4)))
+    assert "term_years" not in dist11  # sma11 states the term: six years
+    assert main(["run", str(CONFIGS / "sma10.toml"), "--replications", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "term (years)                    1         1         1" in out
+    assert "escalator" not in out and "cap binds" not in out
+    assert main(["run", str(CONFIGS / "teaching.toml"), "--replications", "20", "--json"]) == 0
+    assert not {"term_years", "escalator_pct", "p_cap_binds"} & set(
+        json.loads(capsys.readouterr().out))
+
+
+def test_summarize_adds_package_columns_from_the_manifest(tmp_path, capsys):
+    out = tmp_path / "reps"
+    assert main(["run", str(CONFIGS / "sma10.toml"), "--replications", "30",
+                 "--set", "rok.renewal_pct=-40", "--out", str(out)]) == 0
+    capsys.readouterr()
+    table = summarize(out)
+    runs = pd.read_parquet(out / "runs.parquet")
+    terms = runs.term_years[runs.agreed].to_numpy(dtype=float)
+    assert table.term_median[0] == float(np.median(terms))
+    assert table.term_p90[0] == float(np.quantile(terms, 0.9))
+    assert "escalator_pct_median" not in table and list(table.columns[-3:]) == [
+        "term_p10", "term_median", "term_p90"]
+    printed = format_summary(table)
+    assert printed.splitlines()[0].endswith("term years p50 [p10, p90]")
+    # without a manifest (a bare table) and no package given: today's columns only
+    assert "term_median" not in summarize(runs)
+    assert summarize(runs, package=load_scenario(CONFIGS / "sma10.toml").package
+                     ).term_median[0] == table.term_median[0]
+
+
+def test_compare_adds_the_package_rows(capsys):
+    assert main(["compare", str(CONFIGS / "sma11.toml"), "--set", "us.opening=11500",
+                 "--replications", "30", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    diffs = result["alternatives"][0]["differences"]
+    assert list(diffs)[-2:] == ["escalator_pct", "cap_binds"]
+    assert diffs["escalator_pct"]["baseline"] == result["baseline"]["escalator_pct"]["p50"]
+    assert diffs["cap_binds"]["baseline"] == pytest.approx(result["baseline"]["p_cap_binds"])
+    assert main(["compare", str(CONFIGS / "teaching.toml"), "--set", "us.opening=1500",
+                 "--replications", "10", "--json"]) == 0
+    assert "cap_binds" not in json.loads(capsys.readouterr().out)["alternatives"][0][
+        "differences"]

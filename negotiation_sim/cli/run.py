@@ -89,7 +89,7 @@ def _replicated(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     scenario = load_scenario(args.config, overrides)
     folder = storage.ResultsFolder.create(args.out) if args.out else None
     outcomes = dist.replicate(scenario, n, seed=args.seed, engine=engine)
-    summary = dist.distribution(outcomes, dist.expiry_month(scenario))
+    summary = dist.distribution(outcomes, dist.expiry_month(scenario), scenario.package)
     if folder is not None:
         folder.write_parquet("runs.parquet", dist.runs_table(outcomes))
         folder.write_json("distribution.json", summary)
