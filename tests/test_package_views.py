@@ -246,3 +246,33 @@ def test_compare_adds_the_package_rows(capsys):
                  "--replications", "10", "--json"]) == 0
     assert "cap_binds" not in json.loads(capsys.readouterr().out)["alternatives"][0][
         "differences"]
+
+
+def test_response_curves_add_the_package_row_and_heatmaps_refuse_what_is_fixed(tmp_path):
+    import matplotlib.image as mpimg
+
+    from negotiation_sim.errors import UsageError
+    from negotiation_sim.viz.batch import heatmap, response_curves
+
+    space = load_scenario(CONFIGS / "sma11.toml").package
+    rows = []
+    for opening in (3000.0, 5750.0):
+        runs = replicate(load_scenario(CONFIGS / "sma11.toml", {"us.opening": opening}), 12)
+        runs.insert(0, "us.opening", opening)
+        rows.append(runs)
+    runs = pd.concat(rows, ignore_index=True)
+    runs["error"] = None
+    runs["rok.bottom_line"] = 1174.0 + 50.0 * (runs.index % 2)
+    from negotiation_sim.experiments.summary import load
+
+    table, params = load(runs, package=space)
+    assert params == ["us.opening", "rok.bottom_line"] and "cap_binds" in table
+    path = response_curves(table, "us.opening", tmp_path / "curves.png")
+    assert mpimg.imread(path).shape[:2] == (1100, 1100)  # three rows (10 inches at 110 dpi)
+    single, _ = load(runs)  # no package: the four panels of today
+    assert mpimg.imread(response_curves(single, "us.opening", tmp_path / "c4.png")
+                        ).shape[:2] == (770, 1100)
+    heatmap(table, "us.opening", "rok.bottom_line", tmp_path / "h.png", "cap_binds_share")
+    with pytest.raises(UsageError, match=r"^--metric term_median: the sweep's scenario does "
+                       r"not negotiate it; allowed: .*escalator_pct_median, cap_binds_share$"):
+        heatmap(table, "us.opening", "rok.bottom_line", tmp_path / "t.png", "term_median")
