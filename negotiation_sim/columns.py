@@ -37,6 +37,17 @@ COLUMNS: dict[str, str] = {
     "increase_p10": "10th percentile of the increase, %",
     "increase_median": "median increase, %",
     "increase_p90": "90th percentile of the increase, %",
+    # only when the scenario negotiates the term (new_agreement.term_years_range)
+    "term_p10": "10th percentile of the term agreed, years (when the term is negotiated)",
+    "term_median": "median term agreed, years (when the term is negotiated)",
+    "term_p90": "90th percentile of the term agreed, years (when the term is negotiated)",
+    # only when the scenario negotiates the escalator (new_agreement.escalator_pct_range)
+    "escalator_pct_p10": "10th percentile of the escalator agreed (fixed rate or a linked "
+                         "rule's cap), % a year (when the escalator is negotiated)",
+    "escalator_pct_median": "median escalator agreed, % a year (when negotiated)",
+    "escalator_pct_p90": "90th percentile of the escalator agreed, % a year (when negotiated)",
+    "cap_binds_share": "share of agreed runs whose cap on a CPI- or budget-linked escalator "
+                       "binds (is below the linked rise in some later year of the term)",
 }
 
 # The printed table's columns (summarize, sweep) and what each shows.
@@ -53,6 +64,12 @@ PRINTED: dict[str, str] = {
     "amount bn won p50 [p10, p90]": "first-year amount agreed, median, 10th and 90th percentiles",
     "increase % p50": "median increase over the agreement in force",
 }
+# Printed after those when the scenario negotiates the term or the escalator.
+PACKAGE_PRINTED: dict[str, str] = {
+    "term years p50 [p10, p90]": "term agreed (only when the term is negotiated)",
+    "escalator % p50 [p10, p90]": "escalator agreed: fixed rate or cap (only when negotiated)",
+    "cap binds %": "share of agreed runs whose escalator cap binds (linked rules, negotiated)",
+}
 
 # Statistics a figure can show (summarize --plot --metric), with their axis labels.
 PLOT_METRICS: dict[str, str] = {
@@ -63,6 +80,9 @@ PLOT_METRICS: dict[str, str] = {
     "agreement_rate": "share agreed",
     "gap_share": "share with a gap",
     "amount_median": "median amount (bn won)",
+    "term_median": "median term (years; negotiated term)",
+    "escalator_pct_median": "median escalator (%; negotiated escalator)",
+    "cap_binds_share": "share of caps that bind (negotiated cap)",
 }
 DEFAULT_HEATMAPS = ("agreed_before_expiry", "gap_median")
 CURVES_FIGURE = "response_curves.png"
@@ -79,9 +99,9 @@ FIGURES = (CURVES_FIGURE, HISTOGRAM_FIGURE, *(heatmap_figure(m) for m in PLOT_ME
 
 def help_text() -> str:
     """The column definitions as ``summarize --help`` prints them."""
-    width = max(len(k) for k in PRINTED)
+    width = max(len(k) for k in PRINTED | PACKAGE_PRINTED)
     lines = ["printed columns:"]
-    lines += [f"  {name:<{width}}  {text}" for name, text in PRINTED.items()]
+    lines += [f"  {name:<{width}}  {text}" for name, text in (PRINTED | PACKAGE_PRINTED).items()]
     lines += ["", "summary.csv also has (see docs/batches.md):"]
     width = max(len(k) for k in COLUMNS)
     lines += [f"  {name:<{width}}  {text}" for name, text in COLUMNS.items()]
@@ -93,7 +113,7 @@ def help_text() -> str:
 def reference_tables() -> str:
     """The column definitions as the Markdown tables of docs/batches.md."""
     lines = ["| printed column | what it shows |", "|---|---|"]
-    lines += [f"| `{name}` | {text} |" for name, text in PRINTED.items()]
+    lines += [f"| `{name}` | {text} |" for name, text in (PRINTED | PACKAGE_PRINTED).items()]
     lines += ["", "| summary.csv column | what it holds |", "|---|---|"]
     lines += [f"| `{name}` | {text} |" for name, text in COLUMNS.items()]
     lines += ["", "| `--metric` | figure label |", "|---|---|"]

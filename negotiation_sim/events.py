@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from . import rules
+from . import formatting, rules
 from .fields import SIDES, Field, amount, number
 from .state import ALL, NegotiatorState, PrincipalState
 
@@ -45,8 +45,16 @@ class Record:
         rest = {k: v for k, v in d.items() if k not in ("kind", "side")}
         return cls(d["kind"], d.get("side"), rest)
 
-    def describe(self) -> str:
-        """A short human text: 'walkout (us)', 'leader_change (us: Biden)'."""
+    def describe(self, escalator: str | None = None) -> str:
+        """A short human text: 'walkout (us)', 'leader_change (us: Biden)'; a deal of a
+        negotiated package in words: 'tentative deal 1,165.8 bn won, 6 years, cap 1%'
+        (``escalator``: the scenario's rule name, for how its number reads)."""
+        if "term_years" in self.fields and "amount_krw_bn" in self.fields:
+            who = f" ({self.side})" if self.side else ""
+            return (f"{self.kind.replace('_', ' ')}{who} {self.fields['amount_krw_bn']:,.1f} "
+                    "bn won, "
+                    + formatting.package_text(escalator, self.fields["term_years"],
+                                              self.fields.get("escalator_pct")))
         detail = ", ".join(f"{v:g}" if isinstance(v, float) else str(v)
                            for v in self.fields.values())
         who = ": ".join(filter(None, [self.side, detail]))
@@ -74,9 +82,10 @@ def decode(cell: Any) -> list[Record]:
     return [Record.from_json(d) for d in json.loads(cell)]
 
 
-def describe(cell: Any) -> str:
-    """An ``events`` cell as text for tables: 'walkout (us); agreement (1187.8)'."""
-    return "; ".join(r.describe() for r in decode(cell))
+def describe(cell: Any, escalator: str | None = None) -> str:
+    """An ``events`` cell as text for tables: 'walkout (us); agreement (1187.8)'
+    (``escalator``: the scenario's rule, for deals of negotiated packages)."""
+    return "; ".join(r.describe(escalator) for r in decode(cell))
 
 
 # --- what the engines give an event -----------------------------------------------

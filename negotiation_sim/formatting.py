@@ -40,3 +40,45 @@ def percent(share: object, decimals: int = 1) -> str:
     if share is None or (isinstance(share, float) and math.isnan(share)):
         return "-"
     return f"{100 * float(share):.{decimals}f}%"  # type: ignore[arg-type]
+
+
+# --- packages (issue 12): term and escalator in words ------------------------------------
+
+_LINKED = {"cpi": "CPI-linked", "budget": "budget-linked"}
+
+
+def escalator_text(rule: str | None, pct: object, long: bool = False) -> str:
+    """An escalator in words: 'cap 5.5%' ('budget-linked capped at 5.5%' when ``long``),
+    'no cap', '+2% a year' for a fixed rate, '' for a flat agreement (``rule`` 'none').
+    ``pct`` is the rate or cap (inf or missing: no cap); ``rule`` None (unknown) says
+    'escalator 5.5%'."""
+    if rule == "none":
+        return "flat" if long else ""
+    x = math.inf if pct is None else float(pct)  # type: ignore[arg-type]
+    if rule == "fixed":
+        return f"{'+' if x >= 0 else ''}{human(x)}% a year"
+    if rule is None:
+        return f"escalator {human(x)}%"
+    name = _LINKED.get(rule, rule)
+    if math.isinf(x) or math.isnan(x):
+        return f"{name}, no cap" if long else "no cap"
+    return f"{name} capped at {human(x)}%" if long else f"cap {human(x)}%"
+
+
+def term_text(term: object, compact: bool = False) -> str:
+    """A term: '6 years', '1 year' ('6y' when ``compact``)."""
+    years = int(float(term))  # type: ignore[arg-type]
+    if compact:
+        return f"{years}y"
+    return f"{years} year" + ("" if years == 1 else "s")
+
+
+def package_text(rule: str | None, term: object = None, pct: object = None,
+                 long: bool = False, compact: bool = False) -> str:
+    """A package's term and escalator: '6 years, cap 1%', '6y, cap 5.5%' (``compact``),
+    '6 years, budget-linked capped at 6%' (``long``); a part given as None is left out,
+    so a table may show only the negotiated issues."""
+    parts = [] if term is None else [term_text(term, compact)]
+    if rule is not None or pct is not None:
+        parts.append(escalator_text(rule, pct, long))
+    return ", ".join(p for p in parts if p)

@@ -81,16 +81,17 @@ def main(args: argparse.Namespace) -> int:
         runs = dist.replicate(scenario, n, seed=args.seed, engine=engine)
         expiry = dist.expiry_month(scenario)
         diffs = cmp.paired_differences(base_runs, runs, base_expiry, expiry,
-                                       seed=args.bootstrap_seed)
+                                       seed=args.bootstrap_seed,
+                                       spaces=(base.package, scenario.package))
         comparisons.append(cmp.Comparison(chr(ord("A") + i) if i < 26 else f"#{i + 1}",
                                           change, diffs))
-        dists.append(dist.distribution(runs, expiry))
+        dists.append(dist.distribution(runs, expiry, scenario.package))
     if args.json:
         print(json.dumps({
             "runs": n, "seed": args.seed, "engine": engine,
             "interval": {"method": cmp.METHOD, "level": cmp.LEVEL,
                          "resamples": cmp.RESAMPLES, "seed": args.bootstrap_seed},
-            "baseline": dist.distribution(base_runs, base_expiry),
+            "baseline": dist.distribution(base_runs, base_expiry, base.package),
             "alternatives": [
                 {"label": c.label, "overrides": c.overrides, "distribution": d,
                  "differences": {k: asdict(v) for k, v in c.differences.items()}}

@@ -11,6 +11,8 @@ from . import overrides_from, path_option, seed_option
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..packages import PackageSpace
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run one negotiation from a scenario file",
@@ -53,12 +55,17 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps(outcome))
         return 0
     print(f"{scenario.name}: {scenario.description}")
-    print(_outcome_table(outcome, scenario.krw_per_usd).to_string(header=False))
+    space = scenario.package
+    print(_outcome_table(outcome, scenario.krw_per_usd, space.negotiated).to_string(header=False))
     print()
     cols = ["month", "round_held", "us_offer", "rok_offer", "us_bottom_line", "rok_bottom_line",
             "in_gap", "events"]
     table = result.trace[cols].round(1)
-    table["events"] = table["events"].map(events.describe)
+    if space.negotiated:  # each side's term and escalator, next to its offer
+        for side in ("us", "rok"):
+            table.insert(cols.index("rok_offer") + (1 if side == "us" else 2),
+                         f"{side}_package", package_column(result.trace, side, space))
+    table["events"] = table["events"].map(lambda cell: events.describe(cell, space.escalator))
     print(table.rename(columns=unit_label).to_string(index=False))
     if folder is not None:
         print(f"\nwrote {folder.path}/trace.csv, trace.parquet, outcome.json, manifest.json")
@@ -82,7 +89,7 @@ def _replicated(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     scenario = load_scenario(args.config, overrides)
     folder = storage.ResultsFolder.create(args.out) if args.out else None
     outcomes = dist.replicate(scenario, n, seed=args.seed, engine=engine)
-    summary = dist.distribution(outcomes, dist.expiry_month(scenario))
+    summary = dist.distribution(outcomes, dist.expiry_month(scenario), scenario.package)
     if folder is not None:
         folder.write_parquet("runs.parquet", dist.runs_table(outcomes))
         folder.write_json("distribution.json", summary)
@@ -110,15 +117,47 @@ def _command_line(args: argparse.Namespace) -> str:
                      *extra, f"--out {args.out}"])
 
 
-def _outcome_table(o: dict, rate: float) -> pd.Series:
+def package_column(trace: pd.DataFrame, side: str, space: PackageSpace) -> pd.Series:
+    """A side's package on the table each month, compact and only the negotiated issues:
+    '6y, cap 5.5%', '1y', 'cap 1%'; '-' when no offer is on the table."""
     import pandas as pd
+
+    from ..formatting import package_text
+
+    terms = trace[f"{side}_offer_term"]
+    pcts = trace[f"{side}_offer_escalator_pct"]
+    show_term, show_pct = space.term_max > space.term_min, space.pct_high > space.pct_low
+
+    def cell(term: float, pct: float) -> str:
+        if term != term:  # NaN: no offer this month
+            return "-"
+        return package_text(space.escalator if show_pct else None,
+                            term if show_term else None, pct if show_pct else None,
+                            compact=True)
+
+    return pd.Series([cell(t, p) for t, p in zip(terms, pcts, strict=True)], index=trace.index)
+
+
+def _outcome_table(o: dict, rate: float, negotiated: bool = False) -> pd.Series:
+    import pandas as pd
+
+    from ..formatting import package_text
 
     amount = "-" if o["amount_krw_bn"] is None else (
         f"{o['amount_krw_bn']:,.1f} bn won (${o['amount_usd_m']:,.0f}M at {rate:,.0f} won/$), "
         f"{o['increase_pct']:+.1f}%")
     gap = f"{o['gap_months']} months" + (" (censored at horizon)" if o["censored"] else "")
-    return pd.Series({
+    rows = {
         "agreed": o["agreed"], "agreement month": o["agreement_month"] or "-",
         "first-year amount": amount, "gap": gap, "rounds held": o["rounds_held"],
         "walk-outs": o["walkouts"], "vetoes": o["vetoes"],
-    })
+    }
+    if negotiated:  # the agreed package: term, escalator and what it pays
+        paid = o["payments_krw_bn"]
+        rows["package"] = "-" if not paid else package_text(
+            o["escalator"], o["term_years"], o["escalator_pct"], long=True)
+        yearly = "" if not paid or len(paid) == 1 else (
+            f", {paid[0]:,.1f} a year" if paid[0] == paid[-1]
+            else f", {paid[0]:,.1f} to {paid[-1]:,.1f} a year")
+        rows["payments"] = "-" if not paid else f"{o['total_krw_bn']:,.1f} bn won in all{yearly}"
+    return pd.Series(rows)

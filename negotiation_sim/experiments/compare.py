@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from .distribution import outcome_arrays
+from .distribution import outcome_arrays, package_arrays, package_keys
+
+if TYPE_CHECKING:
+    from ..packages import PackageSpace
 
 # Compared statistics: name -> (per-run array, reduction, label).
 METRICS: dict[str, tuple[str, str, str]] = {
@@ -33,6 +36,14 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "amount_krw_bn": ("amount_krw_bn", "median", "median amount (bn won)"),
     "increase_pct": ("increase_pct", "median", "median increase (%)"),
 }
+# Compared when both scenarios negotiate them (``distribution.package_keys``); 'rate' is
+# a share among the runs where it is defined (agreed runs).
+PACKAGE_METRICS: dict[str, tuple[str, str, str]] = {
+    "term_years": ("term_years", "median", "median term (years)"),
+    "escalator_pct": ("escalator_pct", "median", "median escalator (%)"),
+    "cap_binds": ("cap_binds", "rate", "escalator cap binds (agreed)"),
+}
+ALL_METRICS = METRICS | PACKAGE_METRICS
 RESAMPLES = 2000
 LEVEL = 0.95
 METHOD = "paired percentile bootstrap over replications (common random numbers)"
@@ -64,21 +75,28 @@ def _reduce(values: np.ndarray, how: str) -> np.ndarray:
         return values.mean(axis=-1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN resample -> NaN
-        return np.nanmedian(values, axis=-1)
+        return np.nanmean(values, axis=-1) if how == "rate" else np.nanmedian(values, axis=-1)
 
 
 def paired_differences(base: pd.DataFrame, alt: pd.DataFrame, base_expiry: str,
                        alt_expiry: str, *, resamples: int = RESAMPLES, level: float = LEVEL,
-                       seed: int = 0) -> dict[str, Difference]:
-    """Each ``METRICS`` statistic of ``alt`` minus ``base`` (row i of both: same seed)."""
+                       seed: int = 0, spaces: tuple[PackageSpace | None, PackageSpace | None]
+                       = (None, None)) -> dict[str, Difference]:
+    """Each ``METRICS`` statistic of ``alt`` minus ``base`` (row i of both: same seed), and
+    the ``PACKAGE_METRICS`` both package ``spaces`` (baseline's, alternative's) negotiate."""
     if len(base) != len(alt):
         raise ValueError(f"{len(base)} baseline runs but {len(alt)} alternative runs")
     a, b = outcome_arrays(base, base_expiry), outcome_arrays(alt, alt_expiry)
+    shared = [k for k in package_keys(spaces[0]) if k in package_keys(spaces[1])]
+    a |= {k: v for k, v in package_arrays(base, spaces[0]).items() if k in shared}
+    b |= {k: v for k, v in package_arrays(alt, spaces[1]).items() if k in shared}
     rng = np.random.Generator(np.random.PCG64(seed))
     idx = rng.integers(0, len(base), size=(resamples, len(base)))
     tails = [100 * (1 - level) / 2, 100 * (1 + level) / 2]
     out: dict[str, Difference] = {}
-    for name, (column, how, _) in METRICS.items():
+    for name, (column, how, _) in ALL_METRICS.items():
+        if name not in METRICS and name not in shared:
+            continue
         x, y = a[column].astype(float), b[column].astype(float)
         point_x, point_y = float(_reduce(x, how)), float(_reduce(y, how))
         boot = _reduce(y[idx], how) - _reduce(x[idx], how)
@@ -93,15 +111,18 @@ def format_comparison(comparisons: list[Comparison], level: float = LEVEL) -> st
     its difference and interval."""
     from ..formatting import human
 
+    def share(name: str) -> bool:
+        return ALL_METRICS[name][1] in ("share", "rate")
+
     def cell(name: str, value: float | None) -> str:
         if value is None or np.isnan(value):
             return "-"
-        return f"{100 * value:.1f}%" if METRICS[name][1] == "share" else human(value)
+        return f"{100 * value:.1f}%" if share(name) else human(value)
 
     def diff(name: str, d: Difference) -> str:
         if np.isnan(d.estimate):
             return "-"
-        scale, unit = (100, " pts") if METRICS[name][1] == "share" else (1, "")
+        scale, unit = (100, " pts") if share(name) else (1, "")
         return (f"{scale * d.estimate:+,.1f}{unit} [{scale * d.low:+,.1f}, "
                 f"{scale * d.high:+,.1f}]")
 
@@ -109,7 +130,8 @@ def format_comparison(comparisons: list[Comparison], level: float = LEVEL) -> st
     for comp in comparisons:
         header += [comp.label, f"{comp.label} - baseline [{100 * level:.0f}% CI]"]
     rows = [header]
-    for name, (_, _, label) in METRICS.items():
+    for name in comparisons[0].differences:
+        label = ALL_METRICS[name][2]
         row = [label, cell(name, comparisons[0].differences[name].baseline)]
         for comp in comparisons:
             d = comp.differences[name]

@@ -13,7 +13,7 @@ agreement month: positive when the deal came early, minus the gap when it came l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,10 +21,18 @@ import pandas as pd
 from ..calendar import format_month, parse_month
 from ..scenario import Scenario
 
+if TYPE_CHECKING:
+    from ..packages import PackageSpace
+
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
 QUANTITIES = ("agreement_month", "gap_months", "lead_months", "amount_krw_bn", "increase_pct")
 SEED_SCHEME = "replication i: negotiation_sim.draws.run_seeds(base_seed, [i]), as in a sweep"
 SHARES = ("p_agreed", "p_agreed_before_expiry", "p_gap")
+# Package quantities (issue 12), present when the scenario negotiates them: the term
+# (years) when the term is negotiated; the escalator number and, for a CPI- or
+# budget-linked rule, the share of agreed runs whose cap binds (is below the rise the
+# linked path would give in some later year of the term) when the escalator is.
+PACKAGE_QUANTITIES = ("term_years", "escalator_pct")
 
 
 def replication_seeds(seed: int, replications: int) -> np.ndarray:
@@ -96,6 +104,48 @@ def outcome_arrays(outcomes: pd.DataFrame, expiry: str) -> dict[str, np.ndarray]
     }
 
 
+def package_keys(space: PackageSpace | None) -> list[str]:
+    """The package quantities a batch of this package space reports: 'term_years',
+    'escalator_pct', 'cap_binds' (a share), those negotiated only; [] for one issue."""
+    if space is None or not space.negotiated:
+        return []
+    keys = ["term_years"] if space.term_max > space.term_min else []
+    if space.pct_high > space.pct_low:
+        keys.append("escalator_pct")
+        if space.escalator in ("cpi", "budget"):
+            keys.append("cap_binds")
+    return keys
+
+
+def cap_binds(space: PackageSpace, term: np.ndarray, pct: np.ndarray) -> np.ndarray:
+    """Whether a linked escalator's cap ``pct`` is below the path's rise in some later
+    year of ``term`` (so it changes a payment); False for one-year terms and no cap."""
+    from ..packages import rates
+
+    uncapped = [float(r) for r in rates(space, space.term_max, np.inf)]
+    highest = np.array([-np.inf] + list(np.maximum.accumulate(uncapped)))  # by term - 1
+    later = np.clip(np.nan_to_num(term, nan=1.0).astype(np.int64) - 1, 0, len(highest) - 1)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(pct, dtype=float) < highest[later]
+
+
+def package_arrays(outcomes: pd.DataFrame, space: PackageSpace | None) -> dict[str, np.ndarray]:
+    """Per-run package arrays (``package_keys``; NaN for runs that did not agree)."""
+    keys = package_keys(space)
+    if not keys:
+        return {}
+    assert space is not None
+    agreed = outcomes["agreed"].fillna(False).to_numpy(dtype=bool)
+    term = np.where(agreed, outcomes["term_years"].to_numpy(dtype=float, na_value=np.nan),
+                    np.nan)
+    pct = np.where(agreed, outcomes["escalator_pct"].to_numpy(dtype=float, na_value=np.nan),
+                   np.nan)
+    out = {"term_years": term, "escalator_pct": pct}
+    if "cap_binds" in keys:
+        out["cap_binds"] = np.where(agreed, cap_binds(space, term, pct), np.nan)
+    return {k: out[k] for k in keys}
+
+
 def _percentiles(values: np.ndarray, method: str = "linear") -> dict[str, float | None]:
     values = values[~np.isnan(values)]
     if not len(values):
@@ -104,13 +154,16 @@ def _percentiles(values: np.ndarray, method: str = "linear") -> dict[str, float 
     return {k: float(v) for k, v in zip(QUANTILES, q, strict=True)}
 
 
-def distribution(outcomes: pd.DataFrame, expiry: str) -> dict[str, Any]:
+def distribution(outcomes: pd.DataFrame, expiry: str,
+                 space: PackageSpace | None = None) -> dict[str, Any]:
     """Shares and percentiles of an outcome table whose agreement in force expires ``expiry``.
 
     Keys: ``runs``, ``expiry``, ``p_agreed``, ``p_agreed_before_expiry``, ``p_gap`` (shares
     of all runs), and {p10, p50, p90} for ``agreement_month`` ('YYYY-MM'), ``gap_months``
     (every run; no deal: up to the horizon), ``lead_months``, ``amount_krw_bn`` and
     ``increase_pct`` (agreed runs). A percentile with no run to take it from is None.
+    When ``space`` negotiates them (``package_keys``), also {p10, p50, p90} of
+    ``term_years`` and ``escalator_pct`` and ``p_cap_binds`` (shares of agreed runs).
     """
     a = outcome_arrays(outcomes, expiry)
     n = len(outcomes)
@@ -127,7 +180,19 @@ def distribution(outcomes: pd.DataFrame, expiry: str) -> dict[str, Any]:
         "agreement_month": {k: None if v is None else format_month(int(v))
                             for k, v in months.items()},
         **{name: _percentiles(a[name]) for name in QUANTITIES[1:]},
+        **_package_distribution(package_arrays(outcomes, space)),
     }
+
+
+def _package_distribution(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, values in arrays.items():
+        if key == "cap_binds":
+            defined = values[~np.isnan(values)]
+            out["p_cap_binds"] = float(defined.mean()) if len(defined) else None
+        else:
+            out[key] = _percentiles(values)
+    return out
 
 
 def format_distribution(dist: dict[str, Any]) -> str:
@@ -144,7 +209,13 @@ def format_distribution(dist: dict[str, Any]) -> str:
               "increase_pct": "increase (%)"}
     width = max(len(v) for v in labels.values()) + 2
     lines += ["", f"{'':<{width}}" + "".join(f"{k:>10}" for k in QUANTILES)]
+    labels |= {key: label for key, label in (("term_years", "term (years)"),
+                                             ("escalator_pct", "escalator (%)"))
+               if key in dist}
     for key, label in labels.items():
         cells = "".join(f"{human(dist[key][k]):>10}" for k in QUANTILES)
         lines.append(f"{label:<{width}}{cells}")
+    if "p_cap_binds" in dist:
+        lines += ["", f"{'cap binds (of agreed runs)':<{width}}"
+                  f"{percent(dist['p_cap_binds']):>10}"]
     return "\n".join(lines)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,9 @@ from ..outcome import OUTCOME_FIELDS
 from .chunks import ID_COLUMNS
 from .store import RUNS, read_runs
 
+if TYPE_CHECKING:
+    from ..packages import PackageSpace
+
 BASE_COLUMNS = frozenset((*ID_COLUMNS, "seed", *OUTCOME_FIELDS, "error"))
 NEEDED = ["agreed", "agreement_month", "gap_months", "censored", "amount_krw_bn",
           "increase_pct", "error"]
@@ -34,6 +38,14 @@ STATS = ["runs", "failed", "agreement_rate", "agreed_before_expiry", "gap_share"
          "gap_p10", "gap_median", "gap_p90", "lead_p10", "lead_median", "lead_p90",
          "censored", "amount_mean", "amount_p10", "amount_median", "amount_p90",
          "increase_mean", "increase_p10", "increase_median", "increase_p90"]
+# Package statistics (issue 12), after STATS when the scenario negotiates the term
+# (``term_*``) or the escalator number (``escalator_pct_*``; ``cap_binds_share`` for a
+# CPI- or budget-linked rule); columns.COLUMNS says what each holds.
+PACKAGE_STATS = {"term_years": ["term_p10", "term_median", "term_p90"],
+                 "escalator_pct": ["escalator_pct_p10", "escalator_pct_median",
+                                   "escalator_pct_p90"],
+                 "cap_binds": ["cap_binds_share"]}
+PACKAGE_NEEDED = ["term_years", "escalator_pct"]
 MAX_LEVELS = 25  # more distinct values than this: quantile bins
 EXPIRY_KEY = "agreement_in_force.expires"
 
@@ -44,7 +56,7 @@ def swept_parameters(columns: Sequence[str]) -> list[str]:
 
 
 COMPACT = ("ok", "agreed", "gap_months", "lead_months", "censored", "amount_krw_bn",
-           "increase_pct")
+           "increase_pct", *PACKAGE_STATS)
 
 
 def manifest_expiry(folder: str | Path) -> str | None:
@@ -66,37 +78,64 @@ def manifest_expiry(folder: str | Path) -> str | None:
     return expiry if isinstance(expiry, str) else None
 
 
+def manifest_package(folder: str | Path) -> PackageSpace | None:
+    """The package space of the scenario a results folder's manifest resolved, if any
+    (None: no manifest, or one written before packages)."""
+    import json
+
+    from ..scenario import package_space
+
+    try:
+        meta = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+        resolved = meta["resolved_config"]
+        if "new_agreement" not in resolved:
+            resolved = resolved["scenario"]  # a sweep's: {"sweep": ..., "scenario": ...}
+        return package_space(resolved["new_agreement"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def load(runs: pd.DataFrame | str | Path, expiry: str | None = None,
-         ) -> tuple[pd.DataFrame, list[str]]:
+         package: PackageSpace | None = None) -> tuple[pd.DataFrame, list[str]]:
     """A compact runs table for summaries, and the swept parameters.
 
     Columns: the parameters, ``ok`` (the run did not fail), ``agreed``, ``gap_months``,
     ``lead_months`` (NaN without an agreement or a known expiry), ``censored``,
-    ``amount_krw_bn``, ``increase_pct`` as plain numpy columns (about 60 bytes a run).
+    ``amount_krw_bn``, ``increase_pct`` as plain numpy columns (about 60 bytes a run);
+    when ``package`` (read from a folder's manifest when not given) negotiates them, also
+    ``term_years``, ``escalator_pct`` and ``cap_binds`` (``distribution.package_keys``).
     Read from disk, only these columns are read, one row group (chunk) at a time.
     """
+    from .distribution import package_keys
+
     if isinstance(runs, pd.DataFrame):
         if "ok" in runs.columns and "error" not in runs.columns:
             return runs, swept_parameters([c for c in runs.columns if c not in COMPACT])
         params = swept_parameters(runs.columns)
-        return _compact({c: runs[c] for c in [*params, *NEEDED]}, params, len(runs),
-                        expiry), params
+        wanted = [*params, *NEEDED, *(PACKAGE_NEEDED if package_keys(package) else [])]
+        return _compact({c: runs[c] for c in wanted}, params, len(runs), expiry,
+                        package), params
     path = Path(runs)
     file = path / RUNS if path.is_dir() else path
     if not file.exists():
         read_runs(path)  # raises the one-line error
     if expiry is None:
         expiry = manifest_expiry(file.parent)
+    if package is None:
+        package = manifest_package(file.parent)
     reader = _open_runs(file)  # one row group (chunk) in memory
     params = swept_parameters(reader.schema_arrow.names)
+    if not set(PACKAGE_NEEDED) <= set(reader.schema_arrow.names):
+        package = None  # runs written before packages
+    wanted = [*params, *NEEDED, *(PACKAGE_NEEDED if package_keys(package) else [])]
     n = reader.metadata.num_rows
     columns: dict[str, np.ndarray] = {}
     start = 0
     for i in range(reader.num_row_groups):
         with _foreign(file):
-            group = reader.read_row_group(i, columns=[*params, *NEEDED])
-            part = _compact({c: group.column(c).to_pandas() for c in [*params, *NEEDED]},
-                            params, group.num_rows, expiry)
+            group = reader.read_row_group(i, columns=wanted)
+            part = _compact({c: group.column(c).to_pandas() for c in wanted},
+                            params, group.num_rows, expiry, package)
         for name in part.columns:
             if name not in columns:
                 columns[name] = np.empty(n, dtype=part[name].to_numpy().dtype)
@@ -104,8 +143,8 @@ def load(runs: pd.DataFrame | str | Path, expiry: str | None = None,
         start += len(part)
     pa.default_memory_pool().release_unused()
     if not columns:
-        return _compact({c: pd.Series([], dtype=float) for c in [*params, *NEEDED]}, params,
-                        0, expiry), params
+        return _compact({c: pd.Series([], dtype=float) for c in wanted}, params, 0, expiry,
+                        package), params
     return pd.DataFrame(columns, copy=False), params
 
 
@@ -136,8 +175,8 @@ def _open_runs(file: Path) -> pq.ParquetFile:
 
 
 def _compact(columns: dict[str, pd.Series], params: list[str], n: int,
-             expiry: str | None = None) -> pd.DataFrame:
-    from .distribution import lead_months
+             expiry: str | None = None, package: PackageSpace | None = None) -> pd.DataFrame:
+    from .distribution import lead_months, package_arrays
 
     ok = columns["error"].isna().to_numpy(dtype=bool)
     out = {p: columns[p].to_numpy() for p in params}
@@ -153,6 +192,11 @@ def _compact(columns: dict[str, pd.Series], params: list[str], n: int,
     out["censored"] = columns["censored"].fillna(False).to_numpy(dtype=bool) & ok
     for c in ("amount_krw_bn", "increase_pct"):
         out[c] = columns[c].astype(float).to_numpy(dtype=float, na_value=np.nan)
+    if package is not None and "term_years" in columns:
+        out |= package_arrays(pd.DataFrame({"agreed": out["agreed"],
+                                            "term_years": columns["term_years"].to_numpy(),
+                                            "escalator_pct": columns["escalator_pct"]
+                                            .to_numpy()}), package)
     return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
@@ -209,13 +253,35 @@ def stats(runs: pd.DataFrame, rows: np.ndarray | None = None) -> dict[str, float
     out["censored"] = int(column("censored").sum())
     out |= _quantiles(column("amount_krw_bn")[agreed], "amount")
     out |= _quantiles(column("increase_pct")[agreed], "increase")
+    return out | _package_stats(runs, column, agreed)
+
+
+def _package_stats(runs: pd.DataFrame, column: Any, agreed: np.ndarray) -> dict[str, float]:
+    """``PACKAGE_STATS`` of the package columns a ``load`` table has (agreed runs)."""
+    out: dict[str, float] = {}
+    if "term_years" in runs.columns:
+        q = _quantiles(column("term_years")[agreed], "term")
+        out |= {k: q[k] for k in PACKAGE_STATS["term_years"]}
+    if "escalator_pct" in runs.columns:
+        q = _quantiles(column("escalator_pct")[agreed], "escalator_pct")
+        out |= {k: q[k] for k in PACKAGE_STATS["escalator_pct"]}
+    if "cap_binds" in runs.columns:
+        binds = column("cap_binds")[agreed]
+        out["cap_binds_share"] = float(binds.mean()) if len(binds) else np.nan
     return out
 
 
+def package_stats(columns: Sequence[str]) -> list[str]:
+    """The ``PACKAGE_STATS`` columns of a ``load`` table with these columns."""
+    return [s for key, names in PACKAGE_STATS.items() if key in columns for s in names]
+
+
 def summarize(runs: pd.DataFrame | str | Path, by: Sequence[str] | None = None,
-              bins: int = 5, expiry: str | None = None) -> pd.DataFrame:
-    """Summary rows: all runs, then by each swept parameter (or jointly by ``by``)."""
-    table, params = load(runs, expiry)
+              bins: int = 5, expiry: str | None = None,
+              package: PackageSpace | None = None) -> pd.DataFrame:
+    """Summary rows: all runs, then by each swept parameter (or jointly by ``by``); the
+    package statistics too when ``package`` (else a folder's manifest) negotiates them."""
+    table, params = load(runs, expiry, package)
     for name in by or ():
         if name not in params:
             raise UsageError(f"--by {name}: not a swept parameter; allowed: "
@@ -233,14 +299,16 @@ def summarize(runs: pd.DataFrame | str | Path, by: Sequence[str] | None = None,
             index = np.unravel_index(code, dims)
             values = {c: coded[j][1][index[j]] for j, c in enumerate(cols)}
             rows.append({"group": " x ".join(cols), **values, **stats(table, order[lo:hi])})
-    return pd.DataFrame(rows, columns=["group", *params, *STATS])
+    return pd.DataFrame(rows, columns=["group", *params, *STATS,
+                                       *package_stats(table.columns)])
 
 
 def format_summary(table: pd.DataFrame) -> str:
     """A readable text table of ``summarize`` output (columns: ``columns.PRINTED``)."""
     from ..formatting import human
 
-    params = [c for c in table.columns if c not in ("group", *STATS)
+    extra = package_stats([k for k, names in PACKAGE_STATS.items() if names[0] in table])
+    params = [c for c in table.columns if c not in ("group", *STATS, *extra)
               and not table[c].map(_missing).all()]
     show = pd.DataFrame({"group": table["group"]})
     for p in params:
@@ -268,6 +336,12 @@ def format_summary(table: pd.DataFrame) -> str:
                               strict=True)]
     show["increase % p50"] = [f"{v:.1f}" if not np.isnan(v) else "-"
                               for v in table["increase_median"]]
+    if "term_median" in table:
+        show["term years p50 [p10, p90]"] = spread("term")
+    if "escalator_pct_median" in table:
+        show["escalator % p50 [p10, p90]"] = spread("escalator_pct")
+    if "cap_binds_share" in table:
+        show["cap binds %"] = pct("cap_binds_share")
     return show.to_string(index=False)
 
 

@@ -16,7 +16,10 @@ from ..columns import PLOT_METRICS
 from ..formatting import human
 from .style import ACCENT, CMAP, GAP_COLOR, NEUTRAL, US_COLOR, new_figure, save
 
-SHARES = ("agreed_before_expiry", "agreement_rate", "gap_share")
+SHARES = ("agreed_before_expiry", "agreement_rate", "gap_share", "cap_binds_share")
+# A third row of response curves when the sweep's scenario negotiates the package.
+PACKAGE_PANELS = (("term", "term (years)", "Term agreed"),
+                  ("escalator_pct", "escalator (% a year)", "Escalator agreed (rate or cap)"))
 
 
 def _groups(runs: pd.DataFrame | str | Path, by: list[str], bins: int) -> pd.DataFrame:
@@ -44,11 +47,17 @@ def _axis(ax: object, values: pd.Series, which: str = "x") -> np.ndarray:
 def response_curves(runs: pd.DataFrame | str | Path, parameter: str, path: str | Path,
                     bins: int = 5) -> Path:
     """Four panels against one swept parameter: share agreed before expiry (and agreed),
-    median gap and lead months with their 10th-90th percentile band, median increase."""
+    median gap and lead months with their 10th-90th percentile band, median increase;
+    and, when the scenario negotiates them, the term and the escalator agreed (median
+    and band; the share of binding caps dashed)."""
     table = _groups(runs, [parameter], bins)
-    fig, axes = new_figure(2, 2, size=(10.0, 7.0), sharex=True)
+    package = [(prefix, label, title) for prefix, label, title in PACKAGE_PANELS
+               if f"{prefix}_median" in table]
+    fig, axes = new_figure(3 if package else 2, 2, size=(10.0, 10.0 if package else 7.0),
+                           sharex=True)
+    for ax in axes[-1]:
+        _axis(ax, table[parameter])
     x = _axis(axes[1, 0], table[parameter])
-    _axis(axes[1, 1], table[parameter])
     ax = axes[0, 0]
     ax.plot(x, 100 * table["agreed_before_expiry"], "o-", color=ACCENT,
             label="agreed before expiry")
@@ -68,9 +77,24 @@ def response_curves(runs: pd.DataFrame | str | Path, parameter: str, path: str |
         ax.plot(x, table[f"{prefix}_median"], "o-", color=US_COLOR, label="median")
         ax.set_ylabel(label)
         ax.set_title(title)
+    for ax, (prefix, label, title) in zip(axes[2] if package else [], package, strict=False):
+        ax.fill_between(x, table[f"{prefix}_p10"], table[f"{prefix}_p90"], color=US_COLOR,
+                        alpha=0.18, lw=0)
+        ax.plot(x, table[f"{prefix}_median"], "o-", color=US_COLOR)
+        ax.set_ylabel(label)
+        ax.set_title(title)
+        if prefix == "escalator_pct" and "cap_binds_share" in table:
+            twin = ax.twinx()
+            twin.plot(x, 100 * table["cap_binds_share"], "s--", color=NEUTRAL, ms=4, lw=1)
+            twin.set_ylim(-3, 103)
+            twin.set_ylabel("caps that bind (%, dashed)", color=NEUTRAL)
+    if package and len(package) == 1:
+        axes[2, 1].set_visible(False)
+        axes[1, 1].tick_params(labelbottom=True)
+        axes[1, 1].set_xlabel(parameter)
     axes[1, 0].axhline(0, color=GAP_COLOR, lw=2, zorder=0)
     axes[0, 1].legend()
-    for ax in axes[1]:
+    for ax in axes[-1]:
         ax.set_xlabel(parameter)
     fig.suptitle(f"Outcome against {parameter} ({int(table['runs'].sum()):,} runs)",
                  fontweight="bold")
@@ -81,6 +105,11 @@ def heatmap(runs: pd.DataFrame | str | Path, x: str, y: str, path: str | Path,
             value: str = "agreed_before_expiry", bins: int = 5) -> Path:
     """A ``summarize`` statistic (default: share agreed before expiry) over ``x`` and ``y``."""
     table = _groups(runs, [x, y], bins)
+    if value not in table:
+        from ..errors import UsageError
+
+        raise UsageError(f"--metric {value}: the sweep's scenario does not negotiate it; "
+                         "allowed: " + ", ".join(m for m in PLOT_METRICS if m in table))
     grid = table.pivot(index=y, columns=x, values=value)
     fig, ax = new_figure(size=(7.5, 5.5))
     data = grid.to_numpy(dtype=float)

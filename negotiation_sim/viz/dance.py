@@ -26,6 +26,7 @@ import pandas as pd
 
 from .. import events as events_lib
 from ..events import Furlough, LeaderChange, Record, Shock, Walkout
+from ..formatting import package_text
 from ..outcome import Outcome
 from ..scenario import Scenario
 from . import two_level
@@ -48,6 +49,7 @@ MAX_WALKOUT_LABELS = 3
 # Artist ids (``Artist.get_gid()``) so tests and callers can find the story's parts.
 GID_GAP, GID_EXPIRY, GID_VETO, GID_AGREEMENT = "gap", "expiry", "veto", "agreement"
 GID_GUIDE = "guide"  # reference lines labels may cover
+GID_PACKAGE = "package"  # an offer's term/escalator label where the side's package changes
 GID_ELECTION, GID_INAUGURATION = two_level.GID_ELECTION, two_level.GID_INAUGURATION
 GID_INITIALLED, GID_RATIFICATION = two_level.GID_INITIALLED, two_level.GID_RATIFICATION
 GID_VOTE, GID_OPINION = two_level.GID_VOTE, two_level.GID_OPINION
@@ -90,7 +92,8 @@ def _finite(values: Any) -> np.ndarray:
 
 def _y_bands(trace: pd.DataFrame, scenario: Scenario,
              amount: float | None) -> tuple[tuple[float, float], tuple[float, float] | None]:
-    """(lower band limits, upper band limits or None when one axis is enough)."""
+    """(lower band limits, upper band limits or None when one axis is enough); the upper
+    band has more headroom for the package labels when the package is negotiated."""
     endgame = np.concatenate([
         _finite(trace["us_bottom_line"]), _finite(trace["rok_bottom_line"]),
         _finite(trace["rok_offer"]), [scenario.amount_in_force],
@@ -102,7 +105,8 @@ def _y_bands(trace: pd.DataFrame, scenario: Scenario,
     lower = (lo - 0.22 * span, hi + 0.36 * span)  # room for the rug below, labels above
     if top - hi <= BREAK_RATIO * span:
         return (lo - 0.22 * span, max(top, hi) + 0.36 * span), None
-    return lower, (lower[1], top + 0.08 * (top - lower[1]))
+    headroom = 0.3 if scenario.package.negotiated else 0.08
+    return lower, (lower[1], top + headroom * (top - lower[1]))
 
 
 def _month_ticks(labels: list[str]) -> tuple[list[int], list[str]]:
@@ -220,12 +224,14 @@ def dance_figure(trace: pd.DataFrame, scenario: Scenario,
         top.spines["bottom"].set_visible(False)
         main.spines["top"].set_visible(False)
 
+    if scenario.package.negotiated:
+        fixed += _package_labels(axes, trace, scenario)
     events = parse_events(trace)
     marks = two_level.elections(events, scenario, n)
     handles.update(two_level.draw_calendar(axes, marks))
     handles.update(_rug(main, trace, events))
     fixed += _events(main, events, scenario, two_level.calendar_labels(events, marks, scenario))
-    for marker, note in _vetoes(main, trace, events):
+    for marker, note in _vetoes(main, trace, events, scenario):
         handles["veto"] = marker
         movable.append((note, _offsets(48, 40)))
     if agreed and deal_month is not None and math.isfinite(amount):
@@ -400,8 +406,52 @@ def _events(ax: Any, events: list[DanceEvent], scenario: Scenario,
     return texts
 
 
-def _vetoes(ax: Any, trace: pd.DataFrame, events: list[DanceEvent]) -> list[tuple[Any, Any]]:
-    """Mark each vetoed tentative deal and name who vetoed it: [(marker, note)]."""
+def package_changes(trace: pd.DataFrame, side: str, scenario: Scenario
+                    ) -> list[tuple[int, str]]:
+    """(month, label) where a side's offered package first shows and where its term or
+    escalator differs from its previous offer: '5y', 'cap 5.5%', '6y, cap 1%' (only the
+    negotiated issues)."""
+    space = scenario.package
+    show_term, show_pct = space.term_max > space.term_min, space.pct_high > space.pct_low
+    offers = trace[f"{side}_offer"].to_numpy(dtype=float)
+    terms = trace[f"{side}_offer_term"].to_numpy(dtype=float)
+    pcts = trace[f"{side}_offer_escalator_pct"].to_numpy(dtype=float)
+    out: list[tuple[int, str]] = []
+    last: tuple[float, float] | None = None
+    for month in np.flatnonzero(np.isfinite(offers)):
+        now = (terms[month] if show_term else 0.0, pcts[month] if show_pct else 0.0)
+        if now != last:
+            out.append((int(month), package_text(
+                space.escalator if show_pct else None, now[0] if show_term else None,
+                now[1] if show_pct else None, compact=True)))
+        last = now
+    return out
+
+
+def _package_labels(axes: list[Any], trace: pd.DataFrame, scenario: Scenario) -> list[Any]:
+    """Small labels in each side's colour on the offers where its package changes (US
+    above its offer, ROK below), on the panel that shows the offer (gid ``GID_PACKAGE``)."""
+    texts = []
+    for side, dy, va in (("us", 5, "bottom"), ("rok", -5, "top")):
+        offers = trace[f"{side}_offer"].to_numpy(dtype=float)
+        previous, raised = -2, False
+        for month, label in package_changes(trace, side, scenario):
+            raised = month == previous + 1 and not raised  # labels of next months stagger
+            previous = month
+            y = offers[month]
+            ax = next((a for a in reversed(axes) if min(a.get_ylim()) <= y
+                       <= max(a.get_ylim())), axes[-1])
+            text = ax.annotate(label, xy=(month, y), xytext=(0, dy * (2.6 if raised else 1)),
+                               textcoords="offset points", ha="center", va=va, fontsize=6.5,
+                               color=SIDE_COLORS[side], zorder=7, gid=GID_PACKAGE)
+            texts.append(text)
+    return texts
+
+
+def _vetoes(ax: Any, trace: pd.DataFrame, events: list[DanceEvent],
+            scenario: Scenario) -> list[tuple[Any, Any]]:
+    """Mark each vetoed tentative deal and name who vetoed it (and its term and
+    escalator when the package is negotiated): [(marker, note)]."""
     out = []
     for month in sorted({ev.month for ev in events if ev.kind == events_lib.VETO}):
         who = [ev.side for ev in events if ev.kind == events_lib.VETO and ev.month == month]
@@ -418,7 +468,11 @@ def _vetoes(ax: Any, trace: pd.DataFrame, events: list[DanceEvent]) -> list[tupl
                           zorder=8, label="tentative deal vetoed")
         names = ", ".join(f"{SIDE_NAME[s]} ({row[f'{s}_leader']})" for s in who if s)
         amount = f"{lo:,.0f}-{hi:,.0f}" if hi - lo >= 1 else f"{mid:,.0f}"
-        note = ax.annotate(f"VETO by {names}\nof tentative deal at {amount} bn won",
+        deal = next((ev.record for ev in events if ev.month == month
+                     and ev.kind == events_lib.TENTATIVE_DEAL), None)
+        package = "" if deal is None else two_level.deal_package(deal, scenario)
+        note = ax.annotate(f"VETO by {names}\nof tentative deal at {amount} bn won"
+                           + (f"\n{package}" if package else ""),
                            xy=(month, mid), xytext=(48, 48), textcoords="offset points",
                            ha="left", va="bottom", fontsize=8.5, color=VETO_COLOR,
                            fontweight="bold", zorder=9,
@@ -437,7 +491,12 @@ def _agreement(ax: Any, month: int, amount: float, out: dict[str, Any] | None,
     usd = amount * 1000.0 / scenario.krw_per_usd
     pct = (amount / scenario.amount_in_force - 1.0) * 100.0
     label = out["agreement_month"] if out is not None else scenario.month_label(month)
-    note = ax.annotate(f"DEAL {label}\n{amount:,.1f} bn won (\\${usd:,.0f}M), {pct:+.1f}%",
+    package = ""
+    if scenario.package.negotiated and out is not None and out.get("term_years") is not None:
+        package = "\n" + package_text(out.get("escalator"), out["term_years"],
+                                       out.get("escalator_pct"), long=True)
+    note = ax.annotate(f"DEAL {label}\n{amount:,.1f} bn won (\\${usd:,.0f}M), {pct:+.1f}%"
+                       + package,
                        xy=(month, amount), xytext=(-30, -30), textcoords="offset points",
                        ha="right", va="top", fontsize=9, fontweight="bold", color=ACCENT,
                        zorder=11,

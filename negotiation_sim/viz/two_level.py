@@ -11,7 +11,8 @@ dance's axes by ``dance.dance_figure``:
 - the inauguration of a winning challenger: a solid line in the month it takes office;
 - ratification: the initialled deal (a hollow circle), a bracket at its amount from
   the initialled month to the vote (dashed to the month the vote is due while it is
-  pending), and the vote: a check mark (ratified) or a cross (rejected);
+  pending), and the vote: a check mark (ratified) or a cross (rejected); a rejected or
+  pending deal's note names its term and escalator when the package is negotiated;
 - public opinion: a strip under the main panel with the share of the ROK public opposed
   (0-1) month by month, when the trace has it.
 """
@@ -27,6 +28,7 @@ import pandas as pd
 
 from .. import events as events_lib
 from ..events import Election, LeaderChange
+from ..formatting import package_text
 from ..scenario import Scenario
 from .style import ACCENT, ELECTION_COLOR, NEUTRAL, ROK_COLOR, VETO_COLOR
 
@@ -67,6 +69,7 @@ class Episode:
     passed: bool | None  # None: pending
     side: str | None  # whose legislature rejected it (rejections name it)
     due: int  # month the vote is due (initialled + the legislature's delay)
+    package: str = ""  # term and escalator in words, when the package is negotiated
 
 
 def elections(events: list[DanceEvent], scenario: Scenario, n: int) -> list[ElectionMark]:
@@ -133,6 +136,16 @@ def draw_calendar(axes: list[Any], marks: list[ElectionMark]) -> dict[str, Any]:
     return handles
 
 
+def deal_package(record: events_lib.Record, scenario: Scenario) -> str:
+    """A deal record's term and escalator in words ('6 years, budget-linked capped at
+    6%'), '' when the scenario does not negotiate them (the record has no term)."""
+    fields = record.fields
+    if "term_years" not in fields:
+        return ""
+    return package_text(scenario.package.escalator, fields["term_years"],
+                        fields.get("escalator_pct"), long=True)
+
+
 def episodes(events: list[DanceEvent], scenario: Scenario) -> list[Episode]:
     """Pair each initialled deal with the next vote (ratified or rejected) after it."""
     delay = max((r.delay_months for r in scenario.ratification.values()), default=0)
@@ -143,13 +156,14 @@ def episodes(events: list[DanceEvent], scenario: Scenario) -> list[Episode]:
         if ev.kind != events_lib.INITIALLED:
             continue
         amount = float(ev.record.fields.get("amount_krw_bn", math.nan))
+        package = deal_package(ev.record, scenario)
         vote = next((v for v in votes[used:] if v.month >= ev.month), None)
         if vote is None:
-            out.append(Episode(ev.month, amount, None, None, None, ev.month + delay))
+            out.append(Episode(ev.month, amount, None, None, None, ev.month + delay, package))
             continue
         used = votes.index(vote) + 1
         out.append(Episode(ev.month, amount, vote.month, vote.kind == events_lib.RATIFIED,
-                           vote.side, ev.month + delay))
+                           vote.side, ev.month + delay, package))
     return out
 
 
@@ -185,6 +199,8 @@ def draw_ratification(ax: Any, eps: list[Episode], scenario: Scenario
             who = SIDE_NAME.get(ep.side or "", "")
             text, color = (f"REJECTED {scenario.month_label(ep.vote)}"
                            f"{f' by the {who} legislature' if who else ''}"), VETO_COLOR
+        if ep.package and not ep.passed:  # the ratified deal's package is on the DEAL note
+            text += f"\n{ep.amount:,.1f} bn won, {ep.package}"
         notes.append(ax.annotate(
             text, xy=(end, ep.amount), xytext=(14, 22), textcoords="offset points",
             ha="left", va="bottom", fontsize=8, color=color, fontweight="bold", zorder=11,
