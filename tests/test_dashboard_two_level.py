@@ -133,3 +133,32 @@ def test_page_renders_election_race_with_the_ratification_rows(monkeypatch):
 
     html = " ".join(w.template for w in rc.find(ipyvue.VueTemplate).widgets)
     assert (_cell(html, "initialled"), _cell(html, "ratified")) == ("-", "-")  # not started
+
+
+def test_renewal_sliders_and_the_package_rows_appear_when_the_package_is_negotiated():
+    """sma10 negotiates the term: each side's expected renewal gets a slider that reaches
+    the model, and the panel shows the packages on the table and the agreed one."""
+    scenario, params = _params(CONFIGS / "sma10.toml")
+    assert params["us_renewal_pct"]["value"] == scenario.us.renewal_pct == 50.0
+    assert params["rok_renewal_pct"]["value"] == scenario.rok.renewal_pct == 10.0
+    assert "us_renewal_pct" not in _params(CONFIGS / "sma9.toml")[1]
+    model = dashboard.DashboardModel(config=str(CONFIGS / "sma10.toml"), rng=0)
+    model.step()
+    html = _panel_html(model)
+    assert _cell(html, "packages on the table") == "US 1 year / ROK 5 years"
+    model.run()
+    out = model.outcome()
+    html = _panel_html(model)
+    assert _cell(html, "agreed package") == "1 year, flat" and out.term_years == 1
+    assert _cell(html, "payments").startswith(f"{out.total_krw_bn:,.1f} bn won in all")
+    # the slider reaches the run: a US indifferent to the term (no rise expected) follows
+    # the ROK's five years in its trade-off (2 years in month 2), as api.run does
+    indifferent = dashboard.DashboardModel(config=str(CONFIGS / "sma10.toml"), rng=0,
+                                           us_renewal_pct=0.0, rok_renewal_pct=30.0)
+    assert indifferent.settings.rok.renewal_pct == 30.0
+    indifferent.run()
+    same = run(CONFIGS / "sma10.toml", seed=0,
+               overrides={"us.renewal_pct": 0.0, "rok.renewal_pct": 30.0})
+    assert indifferent.trace()["us_offer_term"].tolist() == same.trace["us_offer_term"].tolist()
+    assert same.trace["us_offer_term"].tolist()[:2] == [1.0, 2.0]
+    assert model.trace()["us_offer_term"].tolist()[:2] == [1.0, 1.0]

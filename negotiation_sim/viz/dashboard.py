@@ -37,6 +37,7 @@ import solara  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
+from ..formatting import package_text  # noqa: E402
 from ..model import SMAModel  # noqa: E402
 from ..scenario import Scenario, load_scenario  # noqa: E402
 from ..tactics import OFFERING  # noqa: E402
@@ -134,6 +135,12 @@ def two_level_params(scenario: Scenario) -> dict[str, Any]:
     params = {f"{side}_foresight": _slider(f"{side.upper()} foresight (0 none, 1 full)",
                                            scenario.side(side).foresight, 0.0, 1.0)
               for side in ("us", "rok")}
+    if scenario.package.negotiated:  # what each side expects the next agreement to bring
+        for side in ("us", "rok"):
+            value = scenario.side(side).renewal_pct
+            params[f"{side}_renewal_pct"] = _slider(
+                f"{side.upper()} expected change at renewal (%)", value, min(0.0, value),
+                max(60.0, 2.0 * value))
     op = scenario.opinion
     if op is not None:
         params["opinion_max_increase_pct"] = _slider(
@@ -186,11 +193,34 @@ def OutcomePanel(model: SMAModel) -> None:
         ("walk-outs", str(out.walkouts)),
         ("tentative deals / vetoes", f"{out.tentative_deals} / {out.vetoes}"),
         *_ratification_rows(sc, out),
+        *_package_rows(sc, model, out),
         ("leaders", f"US {model.principals['us'].label}, ROK {model.principals['rok'].label}"),
     ]
     table = "\n".join(["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
     with solara.Card("Outcome", classes=["outcome-panel"]):
         solara.Markdown(table)
+
+
+def _package_rows(sc: Scenario, model: SMAModel, out: Any) -> list[tuple[str, str]]:
+    """The packages on the table and, once agreed, the agreement's package and payments
+    (only when the scenario negotiates term or escalator)."""
+    if not sc.package.negotiated:
+        return []
+    rule = sc.package.escalator
+    rows = []
+    if model.month_index:
+        trace = model.trace().iloc[-1]
+        offers = [f"{side.upper()} " + package_text(rule, trace[f"{side}_offer_term"],
+                                                    trace[f"{side}_offer_escalator_pct"])
+                  for side in ("us", "rok") if math.isfinite(trace[f"{side}_offer_term"])]
+        rows.append(("packages on the table", " / ".join(offers) or "-"))
+    if out.agreed:
+        paid = out.payments_krw_bn or ()
+        rows.append(("agreed package", package_text(rule, out.term_years, out.escalator_pct,
+                                                    long=True)))
+        rows.append(("payments", f"{out.total_krw_bn:,.1f} bn won in all: "
+                     + ", ".join(f"{x:,.1f}" for x in paid)))
+    return rows
 
 
 def _ratification_rows(sc: Scenario, out: Any) -> list[tuple[str, str]]:
