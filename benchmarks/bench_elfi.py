@@ -55,10 +55,10 @@ def elfi_run(config, population: int, generations: int, seed: int):
         return out
 
     distance = Distance(config)
-    observed = observed_stats(config)
+    observed_record = observed_stats(config)
 
-    def discrepancy(simulated, obs):
-        return np.array([distance({k: row[j] for j, k in enumerate(keys)}, observed)
+    def discrepancy(simulated, observed=None):
+        return np.array([distance({k: row[j] for j, k in enumerate(keys)}, observed_record)
                          for row in simulated])
 
     model = elfi.ElfiModel()
