@@ -130,7 +130,7 @@ def calibrate_from_dict(raw: dict[str, Any], source: str = "<calibrate>",
                 and math.isfinite(value) and value > lo):
             problem(key, f"{value!r} is not allowed; allowed: a number > {lo:g}")
             value = default
-        numbers[key] = float(value)
+        numbers[key] = None if value is None else float(value)
     distance = table.get("distance", "mae")
     if distance not in DISTANCES:
         problem("distance", f"{distance!r} is not allowed; allowed: {', '.join(DISTANCES)}")
