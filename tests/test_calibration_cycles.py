@@ -167,10 +167,12 @@ def test_a_cycle_without_an_agreement_month_is_scored_on_its_change_only():
     assert np.isnan(sma8.cycle.observed["gap_months"])
     from dataclasses import replace
 
-    only = replace(config, cycles=(sma8,))
+    only = replace(config, cycles=(sma8,), distance="mae")
     x0 = {"sma8:timing": float("nan"), "sma8:change": 2.49}
     far = {"sma8:timing": np.array([30.0, -30.0]), "sma8:change": np.array([2.49, 6.49])}
     assert Distance(only)(far, x0) == pytest.approx(1.0)  # (0 + 4/2) / 2: timing ignored
+    # CRPS (the shipped distance): E|X - y| = 1, E|X - X'| = 1 in scaled units: 1 - 1/2.
+    assert Distance(replace(only, distance="crps"))(far, x0) == pytest.approx(0.5)
 
 
 def test_inline_observed_needs_the_change():

@@ -45,7 +45,8 @@ def calibration(tmp_path_factory) -> Path:
 def _outcomes(folder: Path, draws: int, seed: int) -> pd.DataFrame:
     samples, weights = read_posterior(folder)
     config = load_calibrate_config(CONFIG)
-    return predict(load_scenario(SMA7), config.parameters, samples, weights, draws, seed)
+    return predict(load_scenario(SMA7), config.parameters, samples, weights, draws, seed,
+                   hierarchy=config.hierarchy)
 
 
 def test_json_has_every_quantity_as_ordered_quantiles(calibration, capsys):
@@ -67,7 +68,7 @@ def test_json_has_every_quantity_as_ordered_quantiles(calibration, capsys):
     lead = out["lead_months"].to_numpy()
     assert summary["p_agreed_before_expiry"] == pytest.approx(np.mean(agreed & (lead >= 0)))
     assert 0.0 < summary["p_agreed_before_expiry"] < 1.0  # the 7th: early and late deals
-    months = np.sort(out["agreement_month"].to_numpy(dtype=str)[agreed])
+    months = np.sort(out["agreement_month"].astype(str).to_numpy()[agreed])
     assert summary["agreement_month"]["p50"] == months[(len(months) + 1) // 2 - 1]
     increase = out["increase_pct"].to_numpy()[agreed]
     assert summary["increase_pct"]["p90"] == pytest.approx(np.quantile(increase, 0.9))

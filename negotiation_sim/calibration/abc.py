@@ -7,12 +7,20 @@
   with the same run seeds for every particle (common random numbers); the cycle's missing
   facts are drawn from their priors with a generator seeded by those seeds, so they are
   common to all particles too. The simulator is therefore deterministic per particle.
-* **Distance.** The confidence-weighted mean, over cycles, of the mean absolute scaled
-  error of the runs: ``|timing - G| / s_t + |change - X| / s_c`` (timing in gap months,
-  negative before expiry; a run without agreement keeps the change at 0); a cycle whose
-  agreement month the record lacks (observed timing NaN) adds its change term only. Epsilon is in
-  these units: 1 = one timing scale (3 months) or one change scale (2 points) off on
-  average.
+* **Hierarchy.** With ``[calibrate.hierarchy]`` the named parameters take, in every run,
+  the shared mean plus the spread times a per-cycle standard normal drawn from the run
+  seeds (``hierarchy.py``): each cycle's runs integrate over the cycle-level variation.
+* **Distance.** The confidence-weighted mean, over cycles, of a per-cycle score of the
+  runs against the record, in scaled units ``timing / s_t`` and ``change / s_c`` (timing in
+  gap months, negative before expiry; a run without agreement keeps the change at 0); a
+  cycle whose agreement month the record lacks (observed timing NaN) adds its change term
+  only. ``distance = "mae"``: the runs' mean absolute error ``|timing - G| / s_t +
+  |change - X| / s_c``; epsilon 1 = one timing scale (3 months) or one change scale (2
+  points) off on average. It can only grow with the runs' spread, so it would drive a
+  hierarchy's spread to 0. ``distance = "crps"``: the continuous ranked probability score
+  of the runs' empirical distribution, ``mean|x - y| - mean|x_i - x_j| / 2`` per outcome,
+  a proper scoring rule: lowest, over cycles, for a predictive as wide as the record's
+  scatter, so a spread is rewarded only as far as the cycles differ.
 * **Seeds and resume.** Every evaluation seeds numpy's global generator (pyabc's only
   hook) from (seed, generation, evaluation index), and a generation keeps the first
   ``population`` accepted evaluations in index order (``sampler.IndexOrderSampler``): the
@@ -41,6 +49,7 @@ from ..errors import UsageError
 from ..parameters import Parameter, cycle_overrides
 from ..tuning.loss import common_seeds, simulated_metrics
 from .config import CalCycle, CalibrateConfig
+from .hierarchy import Hierarchy, apply_effects, cycle_effects
 
 RUN_FILE = "abc_run.json"
 
@@ -66,9 +75,16 @@ def missing_draws(cycle: CalCycle, seeds: np.ndarray) -> dict[str, np.ndarray]:
 
 def simulate_cycle(cycle: CalCycle, parameters: tuple[Parameter, ...],
                    values: dict[str, Any], seeds: np.ndarray,
-                   engine: str = "fast") -> pd.DataFrame:
-    """Per-run timing and change of one cycle; ``values`` scalars or one per run."""
+                   engine: str = "fast", hierarchy: Hierarchy | None = None) -> pd.DataFrame:
+    """Per-run timing and change of one cycle; ``values`` scalars or one per run.
+
+    With a ``hierarchy`` (and its spread in ``values``) the named parameters vary by run
+    around their shared value (``hierarchy.apply_effects``).
+    """
     n = len(seeds)
+    if hierarchy is not None:
+        values = apply_effects(hierarchy, values, cycle_effects(seeds, cycle.name))
+    values = {k: v for k, v in values.items() if any(p.name == k for p in parameters)}
     per_run = {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)).copy()
                for k, v in values.items()}
     per_run.update(missing_draws(cycle, seeds))
@@ -86,10 +102,11 @@ class Simulator:
 
     def __call__(self, particle: dict[str, float]) -> dict[str, np.ndarray]:
         seeds = common_seeds(self.config.seed, self.config.replications)
-        values = to_values(self.config.parameters, dict(particle))
+        values = to_values(self.config.top_parameters, dict(particle))
         out = {}
         for cycle in self.config.cycles:
-            metrics = simulate_cycle(cycle, self.config.parameters, values, seeds)
+            metrics = simulate_cycle(cycle, self.config.parameters, values, seeds,
+                                     hierarchy=self.config.hierarchy)
             out[f"{cycle.name}:timing"] = metrics["gap_months"].to_numpy()
             out[f"{cycle.name}:change"] = metrics["change_pct"].to_numpy()
         return out
@@ -104,14 +121,36 @@ class Distance:
     def __call__(self, x: dict[str, Any], x0: dict[str, Any]) -> float:
         total, weights = 0.0, 0.0
         for cycle in self.config.cycles:
-            err = (np.abs(np.asarray(x[f"{cycle.name}:change"]) - x0[f"{cycle.name}:change"])
-                   / self.config.change_scale)
-            if np.isfinite(x0[f"{cycle.name}:timing"]):  # NaN: the record lacks the month
-                err = err + (np.abs(np.asarray(x[f"{cycle.name}:timing"])
-                                    - x0[f"{cycle.name}:timing"]) / self.config.timing_scale)
-            total += cycle.weight * float(np.mean(err))
+            change = np.asarray(x[f"{cycle.name}:change"])
+            timing = np.asarray(x[f"{cycle.name}:timing"])
+            obs_change, obs_timing = x0[f"{cycle.name}:change"], x0[f"{cycle.name}:timing"]
+            timed = np.isfinite(obs_timing)  # NaN: the record lacks the month
+            if self.config.distance == "crps":
+                err = crps(change / self.config.change_scale,
+                           obs_change / self.config.change_scale)
+                if timed:
+                    err += crps(timing / self.config.timing_scale,
+                                obs_timing / self.config.timing_scale)
+            else:
+                runs = np.abs(change - obs_change) / self.config.change_scale
+                if timed:
+                    runs = runs + np.abs(timing - obs_timing) / self.config.timing_scale
+                err = float(np.mean(runs))
+            total += cycle.weight * err
             weights += cycle.weight
         return total / weights
+
+
+def crps(x: np.ndarray, y: float) -> float:
+    """CRPS of the runs' empirical distribution at ``y``: ``E|X - y| - E|X - X'| / 2``.
+
+    ``sum_ij |x_i - x_j| = 2 sum_k (2k - n - 1) x_(k)`` over the sorted runs (k = 1..n);
+    the score is 0 only when every run equals ``y``.
+    """
+    s = np.sort(np.asarray(x, dtype=np.float64))
+    n = len(s)
+    pairs = 2.0 * float(np.sum((2.0 * np.arange(1, n + 1) - n - 1) * s)) / (n * n)
+    return float(np.mean(np.abs(s - y))) - 0.5 * pairs
 
 
 def observed_stats(config: CalibrateConfig) -> dict[str, float]:
@@ -160,7 +199,7 @@ def run_abc(config: CalibrateConfig, out: Path, seed: int | None = None, workers
     if epsilon is not None:
         fingerprint += f"-epsilon{epsilon}"
     prior = pyabc.Distribution(**{n: pyabc.RV("uniform", 0.0, 1.0)
-                                  for n in unit_names(config.parameters)})
+                                  for n in unit_names(config.top_parameters)})
     abc = pyabc.ABCSMC(Simulator(config), prior, Distance(config),
                        population_size=config.population,
                        eps=None if epsilon is None else pyabc.ConstantEpsilon(epsilon),
@@ -187,13 +226,14 @@ def run_abc(config: CalibrateConfig, out: Path, seed: int | None = None, workers
                 f"calibrate: {remaining} generation(s) of {config.population} particles")
         history = abc.run(max_nr_populations=remaining,
                           min_acceptance_rate=config.min_acceptance,
-                          max_walltime=timedelta(seconds=config.max_seconds))
+                          max_walltime=None if config.max_seconds is None
+                          else timedelta(seconds=config.max_seconds))
     return read_result(config, history, time.perf_counter() - start)
 
 
 def read_result(config: CalibrateConfig, history: Any, seconds: float = 0.0) -> AbcResult:
     unit, weights = history.get_distribution(m=0, t=history.max_t)
-    values = to_values(config.parameters, {c: unit[c].to_numpy() for c in unit.columns})
+    values = to_values(config.top_parameters, {c: unit[c].to_numpy() for c in unit.columns})
     samples = pd.DataFrame({k: np.asarray(v, dtype=np.float64) for k, v in values.items()})
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0].reset_index(drop=True)

@@ -22,10 +22,12 @@ from ..errors import ScenarioError
 from ..parameters import MISSING, Parameter, parse_parameters
 from ..tuning import record
 from ..tuning.config import Cycle, check_applies, tune_from_dict
+from .hierarchy import Hierarchy, parse_hierarchy
 
 CALIBRATE_KEYS = ("name", "seed", "replications", "population", "generations",
                   "min_acceptance", "max_seconds", "predictive_draws", "timing_scale",
-                  "change_scale", "cycles", "parameters")
+                  "change_scale", "distance", "cycles", "parameters", "hierarchy")
+DISTANCES = ("mae", "crps")
 # The record's confidence marks as weights of a cycle's observation in the distance.
 CONFIDENCE_WEIGHTS = {"high": 1.0, "medium-high": 0.75, "medium": 0.5, "low": 0.25}
 # What a cycle without ``record`` may give inline: the change, and the timing if known.
@@ -57,14 +59,22 @@ class CalibrateConfig:
     population: int = 100
     generations: int = 8
     min_acceptance: float = 0.02
-    max_seconds: float = 200.0
+    max_seconds: float | None = None  # an optional wall-time guard (off by default)
     predictive_draws: int = 400
     timing_scale: float = 3.0
     change_scale: float = 2.0
+    distance: str = "mae"
+    hierarchy: Hierarchy | None = None
 
     @property
     def cycle_names(self) -> list[str]:
         return [c.name for c in self.cycles]
+
+    @property
+    def top_parameters(self) -> tuple[Parameter, ...]:
+        """What ABC infers: the shared parameters and, with a hierarchy, their spread."""
+        extra = (self.hierarchy.spread,) if self.hierarchy is not None else ()
+        return self.parameters + extra
 
     def without(self, name: str) -> CalibrateConfig:
         """The same config without one cycle (leave-one-out)."""
@@ -79,6 +89,9 @@ class CalibrateConfig:
             "settings": [self.seed, self.replications, self.population, self.timing_scale,
                          self.change_scale],
         }
+        if self.distance != "mae" or self.hierarchy is not None:  # older runs still resume
+            facts["model"] = [self.distance,
+                              self.hierarchy.describe() if self.hierarchy else None]
         return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()
                               ).hexdigest()[:16]
 
@@ -106,15 +119,21 @@ def calibrate_from_dict(raw: dict[str, Any], source: str = "<calibrate>",
     population = top.integer("population", 100, 2, 10**6)
     generations = top.integer("generations", 8, 1, 1000)
     draws = top.integer("predictive_draws", 400, 1, 10**6)
-    numbers = {}
-    for key, default, lo in (("min_acceptance", 0.02, 0.0), ("max_seconds", 200.0, 0.0),
+    numbers: dict[str, Any] = {}
+    for key, default, lo in (("min_acceptance", 0.02, 0.0), ("max_seconds", None, 0.0),
                              ("timing_scale", 3.0, 0.0), ("change_scale", 2.0, 0.0)):
         value = table.get(key, default)
+        if value is None:
+            numbers[key] = None
+            continue
         if not (isinstance(value, int | float) and not isinstance(value, bool)
                 and math.isfinite(value) and value > lo):
             problem(key, f"{value!r} is not allowed; allowed: a number > {lo:g}")
             value = default
-        numbers[key] = float(value)
+        numbers[key] = None if value is None else float(value)
+    distance = table.get("distance", "mae")
+    if distance not in DISTANCES:
+        problem("distance", f"{distance!r} is not allowed; allowed: {', '.join(DISTANCES)}")
     cycles_raw = table.get("cycles")
     missing_raw: list[Any] = []
     inline: list[dict[str, float] | None] = []
@@ -131,6 +150,8 @@ def calibrate_from_dict(raw: dict[str, Any], source: str = "<calibrate>",
     tune = tune_from_dict({"tune": {"name": name, "replications": replications, "seed": seed,
                                     "cycles": plain, "parameters": table.get("parameters")}},
                           source, base_dir)
+    hierarchy = parse_hierarchy(table.get("hierarchy"), tune.parameters, top.problem)
+    top.raise_if_any()
     cycles = []
     for i, (cycle, spec) in enumerate(zip(tune.cycles, missing_raw, strict=True)):
         missing: list[Parameter] = []
@@ -150,7 +171,8 @@ def calibrate_from_dict(raw: dict[str, Any], source: str = "<calibrate>",
     return CalibrateConfig(name=name, source=source, cycles=tuple(cycles),
                            parameters=tune.parameters, seed=seed, replications=replications,
                            population=population, generations=generations,
-                           predictive_draws=draws, **numbers)
+                           predictive_draws=draws, distance=distance, hierarchy=hierarchy,
+                           **numbers)
 
 
 def _inline_observed(spec: Any, where: str, problem: Any) -> dict[str, float] | None:

@@ -2,7 +2,9 @@
 
 Each draw picks a particle by its weight and runs the scenario once with a fresh seed;
 the shared parameters apply by their modes relative to the scenario's own facts (as in
-tuning). All draws go through the engine in one batch.
+tuning). With a hierarchy, each draw also takes a fresh cycle effect (``hierarchy.py``):
+a new or held-out cycle is predicted with the cycle-level variation, not at the mean.
+All draws go through the engine in one batch.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from ..draws import run_seeds
 from ..engine import simulate_batch
 from ..parameters import Parameter, cycle_overrides
 from ..scenario import Scenario
+from .hierarchy import SPREAD, Hierarchy, apply_effects, cycle_effects
 
 QUANTILES = (0.1, 0.5, 0.9)
 
@@ -31,16 +34,24 @@ def draw_particles(samples: pd.DataFrame, weights: np.ndarray, draws: int,
 def predict(scenario: Scenario, parameters: tuple[Parameter, ...], samples: pd.DataFrame,
             weights: np.ndarray, draws: int, seed: int,
             extra: dict[str, np.ndarray] | None = None,
-            extra_parameters: tuple[Parameter, ...] = ()) -> pd.DataFrame:
-    """One simulated outcome per posterior draw (the engine's outcome columns)."""
+            extra_parameters: tuple[Parameter, ...] = (),
+            hierarchy: Hierarchy | None = None, key: str | None = None) -> pd.DataFrame:
+    """One simulated outcome per posterior draw (the engine's outcome columns).
+
+    ``key`` names the cycle for its effects' draws (default: the scenario's name).
+    """
     picked = draw_particles(samples, weights, draws, seed)
+    seeds = run_seeds(seed, np.arange(draws) + 1_000_000)
     values = {p.name: picked[p.name].to_numpy() for p in parameters
               if p.name in picked and p.targets(scenario)}
+    if hierarchy is not None and SPREAD in picked:
+        z = cycle_effects(seeds, key or scenario.name)
+        values = apply_effects(hierarchy, {**values, SPREAD: picked[SPREAD].to_numpy()}, z)
+        values.pop(SPREAD)
     values.update(extra or {})
     overrides = cycle_overrides(scenario, tuple(p for p in parameters if p.name in values)
                                 + extra_parameters, values)
     frame = pd.DataFrame({k: np.broadcast_to(v, (draws,)) for k, v in overrides.items()})
-    seeds = run_seeds(seed, np.arange(draws) + 1_000_000)
     return simulate_batch(scenario, frame, seeds, engine="fast")
 
 

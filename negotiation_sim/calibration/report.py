@@ -39,13 +39,14 @@ def identifiability(config: CalibrateConfig, result: AbcResult,
                     other: AbcResult | None = None) -> pd.DataFrame:
     """Per parameter: 80% interval, width ratio to the prior, strong correlations, seeds."""
     rows = []
-    units = {p.name: to_unit(p, result.samples[p.name].to_numpy()) for p in config.parameters}
+    top = config.top_parameters
+    units = {p.name: to_unit(p, result.samples[p.name].to_numpy()) for p in top}
     w = result.weights
-    for p in config.parameters:
+    for p in top:
         lo, med, hi = weighted_quantiles(result.samples[p.name].to_numpy(), w, [0.1, 0.5, 0.9])
         ulo, uhi = weighted_quantiles(units[p.name], w, [0.1, 0.9])
         strong = []
-        for q in config.parameters:
+        for q in top:
             if q.name == p.name:
                 continue
             r = _wcorr(units[p.name], units[q.name], w)
@@ -77,7 +78,8 @@ def cycle_predictive(config: CalibrateConfig, cycle: CalCycle, result: AbcResult
     seeds = run_seeds(seed, np.arange(draws) + 1_000_000)
     outcomes = predict(cycle.cycle.scenario, config.parameters, result.samples, result.weights,
                        draws, seed, extra=missing_draws(cycle, seeds),
-                       extra_parameters=cycle.missing)
+                       extra_parameters=cycle.missing, hierarchy=config.hierarchy,
+                       key=cycle.name)
     agreed = outcomes["agreed"].to_numpy(dtype=bool)
     return pd.DataFrame({
         "timing": -outcomes["lead_months"].to_numpy(dtype=np.float64),
@@ -168,9 +170,9 @@ def write_figures(out: Path, config: CalibrateConfig, result: AbcResult,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    n = len(config.parameters)
+    n = len(config.top_parameters)
     fig, axes = plt.subplots(1, n, figsize=(3 * n, 2.6))
-    for ax, p in zip(np.atleast_1d(axes), config.parameters, strict=True):
+    for ax, p in zip(np.atleast_1d(axes), config.top_parameters, strict=True):
         x = result.samples[p.name].to_numpy()
         bins = np.geomspace(p.low, p.high, 21) if p.log else np.linspace(p.low, p.high, 21)
         ax.hist(x, bins=bins, weights=result.weights, density=True, color="tab:blue",

@@ -51,7 +51,8 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"--seed {args.seed}: not an integer; allowed: 0 or more") from None
     plot = _plot_path(args.plot, folder, Path(args.scenario))
     scenario = load_scenario(args.scenario)
-    outcomes = predict(scenario, config.parameters, samples, weights, draws, seed)
+    outcomes = predict(scenario, config.parameters, samples, weights, draws, seed,
+                       hierarchy=config.hierarchy)
     summary = summarize(outcomes)
     if args.json:
         print(json.dumps(summary, indent=2))
