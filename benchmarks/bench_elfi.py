@@ -10,7 +10,9 @@ call, the project's seeded sampler) and ELFI's adaptive-quantile ABC-SMC
 (``elfi.AdaptiveThresholdSMC`` when available, else ``elfi.SMC`` with 0.5 quantiles) with
 a simulator that runs a whole batch of particles (``batch_size``) in one engine call per
 cycle: every particle's replications are rows of one batch, with the same replication
-seeds for every particle (common random numbers). Both use the project's distance
+seeds for every particle (common random numbers; the cycle effects and missing facts,
+drawn from a batch's seeds, then differ from particle to particle, as they would not in
+pyabc's per-particle runs). Both use the project's distance
 (``calibration.abc.Distance``) on the cycles' timing and change. Reported: wall time, the
 number of simulated particles, the final threshold and the posterior medians.
 Not part of the test suite (ELFI is not a dependency).
@@ -36,7 +38,8 @@ def elfi_run(config, population: int, generations: int, seed: int):
     from negotiation_sim.calibration.abc import Distance, observed_stats, simulate_cycle, to_values
     from negotiation_sim.tuning.loss import common_seeds
 
-    names = [f"x{i}" for i in range(len(config.parameters))]
+    top = config.top_parameters  # the shared parameters (and the hierarchy's spread)
+    names = [f"x{i}" for i in range(len(top))]
     seeds = common_seeds(config.seed, config.replications)
     keys = [f"{c.name}:{what}" for c in config.cycles for what in ("timing", "change")]
     r = config.replications
@@ -45,11 +48,12 @@ def elfi_run(config, population: int, generations: int, seed: int):
     def simulator(*unit, batch_size=1, random_state=None):
         b = len(np.atleast_1d(unit[0]))
         calls["particles"] += b
-        values = to_values(config.parameters, {n: np.repeat(np.atleast_1d(u), r)
-                                               for n, u in zip(names, unit, strict=True)})
+        values = to_values(top, {n: np.repeat(np.atleast_1d(u), r)
+                                 for n, u in zip(names, unit, strict=True)})
         out = np.empty((b, len(keys), r))
         for i, cycle in enumerate(config.cycles):
-            metrics = simulate_cycle(cycle, config.parameters, values, np.tile(seeds, b))
+            metrics = simulate_cycle(cycle, config.parameters, values, np.tile(seeds, b),
+                                     hierarchy=config.hierarchy)
             out[:, 2 * i] = metrics["gap_months"].to_numpy().reshape(b, r)
             out[:, 2 * i + 1] = metrics["change_pct"].to_numpy().reshape(b, r)
         return out
@@ -72,7 +76,7 @@ def elfi_run(config, population: int, generations: int, seed: int):
     seconds = time.perf_counter() - start
     samples = {n: result.samples[n] for n in names}
     medians = {p.name: float(np.median(p.from_unit(np.asarray(samples[n]))))
-               for n, p in zip(names, config.parameters, strict=True)}
+               for n, p in zip(names, top, strict=True)}
     return seconds, calls["particles"], float(result.threshold), medians
 
 
@@ -88,7 +92,7 @@ def pyabc_run(config, population: int, generations: int, seed: int):
     gens = result.generations
     medians = {p.name: float(weighted_quantiles(result.samples[p.name].to_numpy(),
                                                 result.weights, [0.5])[0])
-               for p in config.parameters}
+               for p in config.top_parameters}
     return seconds, int(gens["samples"].sum()), float(gens["epsilon"].iloc[-1]), medians
 
 
@@ -104,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     config = load_calibrate_config(args.config)
     rows = [("pyabc", *pyabc_run(config, args.population, args.generations, args.seed)),
             ("ELFI", *elfi_run(config, args.population, args.generations, args.seed))]
-    names = [p.name for p in config.parameters]
+    names = [p.name for p in config.top_parameters]
     print(f"{args.config}: {len(config.cycles)} cycles, {config.replications} replications, "
           f"population {args.population}, {args.generations} generations")
     print("| method | seconds | particles simulated | final threshold | "
