@@ -99,3 +99,26 @@ def test_recovers_known_bottom_lines_from_synthetic_cycles(tmp_path):
                                     [0.01, 0.99])
         assert lo <= truth[p.name] <= hi, (p.name, lo, hi)
         assert hi - lo < 0.8 * (p.high - p.low)  # narrower than the prior
+
+
+def test_progress_lines_give_generation_acceptance_and_eta(tmp_path):
+    """A line per generation (pyabc's own log adds epsilon): the generation of all, the
+    accepted and evaluated particles as stored in the history, the time and the ETA; a
+    resumed run counts on from the stored generations."""
+    import re
+
+    config = tiny()
+    lines: list[str] = []
+    result = run_abc(config, tmp_path / "p", seed=5, generations=1, log=lines.append)
+    done = run_abc(config, tmp_path / "p", seed=5, log=lines.append)
+    pattern = re.compile(r"calibrate: generation (\d)/(\d): 12 accepted of (\d+) \((\d+)%\), "
+                         r"\d+ s, ETA \d+ s")
+    progress = [pattern.fullmatch(line) for line in lines if "generation " in line]
+    assert [m is not None for m in progress] == [True, True], lines
+    # the first command asks for one generation, the second for all two
+    assert [(int(m.group(1)), int(m.group(2))) for m in progress] == [(1, 1), (2, 2)]
+    assert [int(m.group(3)) for m in progress] == done.generations["samples"].tolist()
+    assert int(progress[0].group(3)) == result.generations["samples"].iloc[0]
+    assert int(progress[0].group(4)) == round(100 * 12 / int(progress[0].group(3)))
+    assert progress[1].string.endswith("ETA 0 s")  # the last generation: nothing left
+    assert any(line.startswith("calibrate: resuming") for line in lines)

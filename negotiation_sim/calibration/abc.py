@@ -219,6 +219,9 @@ def run_abc(config: CalibrateConfig, out: Path, seed: int | None = None, workers
         run_file.write_text(json.dumps({"fingerprint": fingerprint, "run_id": history.id}))
     remaining = (config.generations if generations is None else generations) - done
     start = time.perf_counter()
+    sampler = abc.sampler
+    sampler.progress, sampler.generations, sampler.first = log, done + remaining, done
+    sampler._started = start
     if remaining > 0:
         if log:
             log(f"calibrate: resuming {db_path}: {done} generation(s) stored, {remaining} "

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +89,12 @@ class IndexOrderSampler(Sampler):
         self.scheduler = scheduler
         make_evaluator(workers, scheduler)  # a malformed --scheduler fails here, not later
         self.evaluator: Evaluator | None = None
+        # Progress: a line per generation (set by run_abc): log, generations in all, and
+        # generations already stored when this run started.
+        self.progress: Callable[[str], None] | None = None
+        self.generations = 0
+        self.first = 0
+        self._started = time.perf_counter()
 
     def start(self) -> None:
         """Start the workers (or connect to the cluster) if not yet done."""
@@ -127,7 +134,22 @@ class IndexOrderSampler(Sampler):
             for offset, particle in enumerate(particles):
                 results[task.index + offset] = particle
             state["accepted"] += sum(1 for p in particles if p.accepted)
-        return self._in_index_order(results, n)
+        sample = self._in_index_order(results, n)
+        self._report(t, n)
+        return sample
+
+    def _report(self, t: int, n: int) -> None:
+        """A progress line after generation ``t``: acceptance, time so far and the ETA of
+        the generations left at the mean pace of this run's generations so far."""
+        if self.progress is None or t < 0:
+            return
+        done = t + 1 - self.first
+        elapsed = time.perf_counter() - self._started
+        left = max(0, self.generations - (t + 1))
+        rate = n / self.nr_evaluations_ if self.nr_evaluations_ else 0.0
+        self.progress(f"calibrate: generation {t + 1}/{self.generations}: {n} accepted of "
+                      f"{self.nr_evaluations_} ({rate:.0%}), {elapsed:.0f} s, ETA "
+                      f"{elapsed / max(done, 1) * left:.0f} s")
 
     def _in_index_order(self, results: dict[int, Any], n: int) -> Sample:
         """The sample one process would have made: indices 0, 1, ... up to the n-th accepted."""
