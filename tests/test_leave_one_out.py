@@ -23,9 +23,20 @@ SEED = 2024  # configs/tune_history.toml
 RECORD = {"sma9": 9, "sma10": 10, "sma11": 11}
 
 
+def effective(space, pct):
+    """An escalator number as docs/tuning.md compares it: a linked rule's cap no higher
+    than its path's top rate, no cap (NaN) as that rate."""
+    pct = np.asarray(pct, dtype=float)
+    if space.escalator not in ("cpi", "budget"):
+        return pct
+    top = max(space.cpi_pct if space.escalator == "cpi" else space.budget_growth_pct)
+    return np.where(np.isnan(pct), top, np.minimum(pct, top))
+
+
 def cycle_loss(scenario, record: dict) -> float:
     """L_c of docs/tuning.md with the shipped weights and scales (gap 1/3, change 1/2,
-    rounds 0.1/3, agreed before expiry 0.5), over the common seeds."""
+    rounds 0.1/3, agreed before expiry 0.5; term 0.5/1 and escalator 0.5/1, where the
+    record gives them), over the common seeds."""
     seeds = draws.run_seeds(SEED, np.arange(REPLICATIONS))
     out = simulate_batch(scenario, None, seeds, engine="fast")
     agreed = out.agreed.to_numpy(bool)
@@ -36,7 +47,10 @@ def cycle_loss(scenario, record: dict) -> float:
         1.0 * ((gap - record["gap_months"]) / 3.0) ** 2
         + 1.0 * ((change - record["change_pct"]) / 2.0) ** 2
         + 0.1 * ((out.rounds_held.to_numpy(float) - record["formal_rounds"]) / 3.0) ** 2
-        + 0.5 * (before - float(bool(record["agreed_before_expiry"]))) ** 2))
+        + 0.5 * (before - float(bool(record["agreed_before_expiry"]))) ** 2
+        + 0.5 * (out.term_years.to_numpy(float) - record["term_years"]) ** 2
+        + 0.5 * (effective(scenario.package, out.escalator_pct.to_numpy(float))
+                 - effective(scenario.package, record["escalator_pct"])) ** 2))
 
 
 def test_leave_one_out_scores_each_fold_on_its_held_out_cycle(tmp_path, capsys):
