@@ -33,7 +33,6 @@ from ..packages import (
     PackageSpace,
     Preferences,
     extreme_packages,
-    grid_weight,
     utility_range,
     valuation,
 )
@@ -152,9 +151,3 @@ def _tradeoff_kernel() -> Any:
         return amount, term, pct, found
 
     return kernel
-
-
-def package_weight(space: PackageSpace, pref: Preferences, package: Package) -> Any:
-    """The weight of a package on the grid (from the side's table)."""
-    return grid_weight(space, valuation(space, pref.sign, pref.renewal_pct), package[1],
-                       package[2])
