@@ -68,6 +68,20 @@ def test_empty_tune_names_are_refused(tmp_path, capsys, flag):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///", "sqlite:///:memory:",
+                                 "sqlite:///file:x?mode=memory&uri=true"])
+def test_in_memory_tune_storage_is_refused(tmp_path, capsys, url):
+    """An in-memory SQLite database loses the study between connections (found by the
+    CLI fuzz test: a traceback before)."""
+    pytest.importorskip("optuna")
+    one_line(capsys, ["tune", str(CONFIGS / "tune_history.toml"), "--storage", url, "--out",
+                      str(tmp_path / "out")],
+             re.escape(f"--storage {url}: an in-memory SQLite database keeps no study between "
+                       "connections or workers; allowed: a file, e.g. sqlite:///study.db, or "
+                       "postgresql://user:password@host/db"))
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("address,message", [
     ("nonsense://x", r"not an address; allowed: local, or a dask scheduler address like "
      r"tcp://host:8786 \(protocols: tcp, tls, ucx, ws, wss\)"),

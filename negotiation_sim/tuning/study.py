@@ -65,6 +65,10 @@ def make_storage(url: str) -> Any:
     import optuna
 
     sqlite = url.startswith("sqlite")
+    if sqlite and in_memory(url):
+        raise UsageError(f"--storage {url}: an in-memory SQLite database keeps no study "
+                         "between connections or workers; allowed: a file, e.g. "
+                         "sqlite:///study.db, or postgresql://user:password@host/db")
     kwargs: dict[str, Any] = {"connect_args": {"timeout": 60}} if sqlite else {}
     try:
         with _creating(url):
@@ -80,6 +84,12 @@ def make_storage(url: str) -> Any:
         storage.engine.dispose()  # every later connection gets the pragmas
         event.listen(storage.engine, "connect", _sqlite_pragmas)
     return storage
+
+
+def in_memory(url: str) -> bool:
+    """An SQLite URL naming no file (``sqlite://``, ``sqlite:///``, ``:memory:``)."""
+    path = url.split("?", 1)[0].removeprefix("sqlite:").lstrip("/")
+    return path in ("", ":memory:") or "mode=memory" in url
 
 
 @contextlib.contextmanager
