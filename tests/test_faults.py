@@ -488,7 +488,7 @@ def test_a_lock_taken_in_this_process_refuses_the_api_too(tmp_path, unbroken):
 
 def test_a_running_sweep_refuses_a_concurrent_force(tmp_path):
     """Two real sweeps: the second (--force) is refused while the first runs undisturbed."""
-    config = write_sweep(tmp_path, SMALL, replications=1500, chunk_size=100)  # 9,000 runs
+    config = write_sweep(tmp_path, SMALL, replications=400, chunk_size=100)  # 2,400 runs
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     first = subprocess.Popen([sys.executable, "-m", "negotiation_sim", "sweep", str(config),
@@ -513,7 +513,7 @@ def test_a_running_sweep_refuses_a_concurrent_force(tmp_path):
             first.wait()
     assert first.returncode == 0, first.stderr.read() if first.stderr else ""
     runs = __import__("pandas").read_parquet(out / "runs.parquet", columns=["run_id"])
-    assert list(runs.run_id) == list(range(9000))  # the first sweep's table is whole
+    assert list(runs.run_id) == list(range(2400))  # the first sweep's table is whole
 
 
 # --- 4 (part). --workers capped at the work available ---------------------------------
