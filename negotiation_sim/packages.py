@@ -91,6 +91,11 @@ class PackageSpace:
         steps = max(1, round((self.pct_high - self.pct_low) / self.pct_step))
         return np.linspace(self.pct_low, self.pct_high, steps + 1)
 
+    @property
+    def path(self) -> tuple[float, ...]:
+        """The yearly rates a linked rule follows (CPI or defence budget; the last repeats)."""
+        return self.cpi_pct if self.escalator == "cpi" else self.budget_growth_pct
+
     def term_index(self, term: Any) -> Any:
         """Position of a term in ``terms``."""
         return (np.asarray(term) - self.term_min).astype(np.int64)
@@ -122,7 +127,7 @@ def rates(space: PackageSpace, years: int, pct: Any = 0.0) -> list[Any]:
         elif space.escalator == "fixed":
             out.append(pct)
         else:
-            path = space.cpi_pct if space.escalator == "cpi" else space.budget_growth_pct
+            path = space.path
             out.append(_minimum(path[min(later, len(path) - 1)], pct))
     return out
 

@@ -51,8 +51,7 @@ def effective_pct(space: Any, pct: Any) -> np.ndarray:
     pct = np.asarray(pct, dtype=np.float64)
     if space.escalator not in ("cpi", "budget"):
         return pct
-    path = space.cpi_pct if space.escalator == "cpi" else space.budget_growth_pct
-    top = max(path)
+    top = max(space.path)
     return np.where(np.isnan(pct), top, np.minimum(pct, top))
 
 
