@@ -225,6 +225,21 @@ class Valuation:
     w_best: Any
     w_ref: Any  # weight of the stated term and escalator (of the bottom-line package)
 
+    @functools.cached_property
+    def columns(self) -> tuple[np.ndarray, ...]:
+        """What the compiled loops read: the table as ``(cells, columns)`` (cell
+        ``term position * len(pcts) + escalator position``; one column, or one per run),
+        and ``w_ref``, ``w_best`` and the best term and escalator positions per column."""
+        table = np.ascontiguousarray(self.table.reshape(
+            self.table.shape[0] * self.table.shape[1], -1))
+        n = table.shape[1]
+
+        def column(x: Any, dtype: type) -> np.ndarray:
+            return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=dtype), (n,)))
+
+        return (table, column(self.w_ref, np.float64), column(self.w_best, np.float64),
+                column(self.best[0], np.int64), column(self.best[1], np.int64))
+
 
 def _valuation(space: PackageSpace, sign: float, renewal_pct: Any) -> Valuation:
     terms = np.arange(space.term_min, space.term_max + 1, dtype=np.float64)
@@ -311,11 +326,75 @@ def worth(space: PackageSpace, amount: Any, term: Any, pct: Any, renewal_pct: An
     and escalator (``space.ref_term``, ``space.ref_pct``): the amount that, with those,
     has the same discounted value. A leader's veto threshold and a legislature's
     rejection are amounts in these terms."""
-    if np.ndim(renewal_pct) == 0:  # one expected renewal: the side's table
-        val = valuation(space, 1.0, renewal_pct)
-        return amount * (grid_weight(space, val, term, pct) / val.w_ref)
-    return amount * (weight(space, term, pct, renewal_pct)
-                     / weight(space, space.ref_term, space.ref_pct, renewal_pct))
+    return worth_on_grid(space, valuation(space, 1.0, renewal_pct), amount, term, pct)
+
+
+def worth_on_grid(space: PackageSpace, val: Valuation, amount: Any, term: Any,
+                  pct: Any) -> Any:
+    """``worth`` of packages on the grid, ``amount * weight / w_ref`` with the weights of
+    the valuation ``val`` (any side's: weights do not depend on the side). One compiled
+    loop over runs (``_worth_kernel``) for one run (numbers) and for a batch (arrays)."""
+    shape, flat = run_columns((amount, term, pct))
+    table, w_ref = val.columns[:2]
+    grid = space.pcts
+    step = (grid[-1] - grid[0]) / (len(grid) - 1) if len(grid) > 1 else 1.0
+    out = _worth_kernel()(table, w_ref, space.term_min, space.term_max - space.term_min,
+                          grid, step, *flat)
+    return float(out[0]) if shape == () else out.reshape(shape)
+
+
+def run_columns(values: tuple[Any, ...]) -> tuple[tuple[int, ...], list[np.ndarray]]:
+    """Numbers or arrays over runs as the compiled loops take them: their broadcast
+    shape, and each as a flat contiguous float64 array of that many runs."""
+    shape = np.broadcast_shapes(*(np.shape(v) for v in values))
+    return shape, [v if (type(v) is np.ndarray and v.dtype == np.float64 and v.shape == shape
+                         and v.ndim == 1 and v.flags.c_contiguous)
+                   else np.ascontiguousarray(np.broadcast_to(
+                       np.asarray(v, dtype=np.float64), shape).reshape(-1))
+                   for v in values]
+
+
+@functools.cache
+def _worth_kernel() -> Any:
+    """``worth_on_grid``'s loop, compiled by numba: per run, the term's and the nearest
+    escalator's grid positions, then ``amount * (weight / w_ref)``; NaN where the package
+    is NaN (no deal)."""
+    import numba
+
+    position = grid_position()
+
+    @numba.njit(cache=True, nogil=True, error_model="numpy")
+    def kernel(table, w_ref, term_min, term_span, pcts, step, amount, term, pct):
+        n = amount.shape[0]
+        n_pcts = pcts.shape[0]
+        per_run = table.shape[1] > 1
+        out = np.empty(n)
+        for r in range(n):
+            if np.isnan(term[r]) or np.isnan(pct[r]):
+                out[r] = np.nan
+                continue
+            c = r if per_run else 0
+            t = min(max(int(term[r] - term_min), 0), term_span)
+            k = position(pct[r], pcts, step)
+            out[r] = amount[r] * (table[t * n_pcts + k, c] / w_ref[c])
+        return out
+
+    return kernel
+
+
+@functools.cache
+def grid_position() -> Any:
+    """``PackageSpace.pct_index`` for one number, compiled by numba (imported here, not at
+    import time) for the compiled loops: the nearest grid position, ``step`` apart."""
+    import numba
+
+    @numba.njit(cache=True, nogil=True, error_model="numpy")
+    def position(pct, pcts, step):
+        if pcts.shape[0] == 1:
+            return 0
+        return int(min(max(np.rint((pct - pcts[0]) / step), 0.0), pcts.shape[0] - 1))
+
+    return position
 
 
 def escalator_pct_label(space: PackageSpace, pct: Any) -> Any:

@@ -74,7 +74,7 @@ def exchange(sc: Any, us: Any, rok: Any, views: tuple[NegotiationView, Negotiati
         rok.observe(x_rok, x_us, where)
         term, pct = sc.term_years, sc.escalator_pct
         return Exchange(deal, (amount, term, pct), (x_us, term, pct), (x_rok, term, pct))
-    p_us, p_rok = us.package_for(x_us, view_us), rok.package_for(x_rok, view_rok)
+    p_us, p_rok = us.package_for(x_us, view_us, where), rok.package_for(x_rok, view_rok, where)
     if one_run:
         p_us, p_rok = tuple(map(float, p_us)), tuple(map(float, p_rok))
     seen_us, seen_rok = us.worth(p_rok), rok.worth(p_us)
@@ -83,13 +83,17 @@ def exchange(sc: Any, us: Any, rok: Any, views: tuple[NegotiationView, Negotiati
     rok_ok = _answer(rok.acceptance.accepts(view_rok, seen_rok, own_rok), one_run)
     crossed = _answer(at_least_as_good(us.sign, seen_us, own_us)
                       & at_least_as_good(rok.sign, seen_rok, own_rok), one_run)
-    agreed = []
-    for i in range(3):
-        deal, issue = _settle(sc.protocol, sc.settlement, us_proposes, p_us[i], p_rok[i],
-                              us_ok, rok_ok, crossed)
-        agreed.append(issue)
-    if sc.protocol == "simultaneous" and sc.settlement == "split":
-        agreed[1], agreed[2] = on_grid(sc.package, deal, agreed[1], agreed[2])
+    if sc.protocol == "alternating":  # whose package, once for all issues
+        deal, takes_rok = rules.alternating_choice(us_proposes, us_ok, rok_ok)
+        agreed = [rules.agreed(deal, takes_rok, a, b) for a, b in zip(p_us, p_rok, strict=True)]
+    else:  # a split settles each issue at its midpoint
+        agreed = []
+        for i in range(3):
+            deal, issue = _settle(sc.protocol, sc.settlement, us_proposes, p_us[i], p_rok[i],
+                                  us_ok, rok_ok, crossed)
+            agreed.append(issue)
+        if sc.settlement == "split":
+            agreed[1], agreed[2] = on_grid(sc.package, deal, agreed[1], agreed[2])
     if one_run:
         agreed = [float(x) for x in agreed]
     us.observe(x_us, seen_us, where)

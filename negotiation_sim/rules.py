@@ -54,22 +54,31 @@ def alternating(us_proposes: Any, x_us: Any, x_rok: Any, us_accepts_rok: Any,
                 rok_accepts_us: Any) -> tuple[Any, Any]:
     """One alternating-offers round: proposer offers, responder accepts or counters,
     proposer accepts the counter or the round ends. Returns (deal, amount)."""
+    deal, takes_rok = alternating_choice(us_proposes, us_accepts_rok, rok_accepts_us)
+    return deal, agreed(deal, takes_rok, x_us, x_rok)
+
+
+def alternating_choice(us_proposes: Any, us_accepts_rok: Any, rok_accepts_us: Any
+                       ) -> tuple[Any, Any]:
+    """Whose offer an alternating-offers round agrees on: (deal, True where it is the
+    ROK's). The responder's acceptance of the proposal comes first."""
     if type(us_accepts_rok) is bool and type(rok_accepts_us) is bool:  # one run: no numpy
-        proposal, counter = (x_us, x_rok) if us_proposes else (x_rok, x_us)
         responder_ok, proposer_ok = ((rok_accepts_us, us_accepts_rok) if us_proposes
                                      else (us_accepts_rok, rok_accepts_us))
         if responder_ok:
-            return True, proposal
-        if proposer_ok:
-            return True, counter
-        return False, math.nan
+            return True, not us_proposes
+        return proposer_ok, bool(us_proposes) and proposer_ok
     responder_accepts = np.where(us_proposes, rok_accepts_us, us_accepts_rok)
     proposer_accepts = np.where(us_proposes, us_accepts_rok, rok_accepts_us)
-    proposal = np.where(us_proposes, x_us, x_rok)
-    counter = np.where(us_proposes, x_rok, x_us)
-    deal = responder_accepts | proposer_accepts
-    amount = np.where(responder_accepts, proposal, np.where(deal, counter, np.nan))
-    return deal, amount
+    takes_rok = np.where(responder_accepts, np.logical_not(us_proposes), us_proposes)
+    return responder_accepts | proposer_accepts, takes_rok
+
+
+def agreed(deal: Any, takes_rok: Any, x_us: Any, x_rok: Any) -> Any:
+    """The agreed value of one issue: the ROK's offer or the US's, NaN where no deal."""
+    if type(deal) is bool:  # one run: no numpy
+        return (x_rok if takes_rok else x_us) if deal else math.nan
+    return np.where(deal, np.where(takes_rok, x_rok, x_us), np.nan)
 
 
 def simultaneous(settlement: str, x_us: Any, x_rok: Any, us_accepts_rok: Any,

@@ -200,16 +200,31 @@ class NegotiatorState:
         return packages.Preferences(self.sign, view.opening, view.bottom_line,
                                     self.renewal_pct)
 
-    def package_for(self, offer: Any, view: NegotiationView) -> tuple[Any, Any, Any]:
+    def package_for(self, offer: Any, view: NegotiationView, where: Any = ALL
+                    ) -> tuple[Any, Any, Any]:
         """The package this round's tactic amount stands for: its target utility, and the
-        package with that utility the side's ``package_choice`` picks."""
+        package with that utility the side's ``package_choice`` picks (``where``: ALL or a
+        mask of the runs that table one; NaN in the others)."""
         target = packaged.target_for(offer, view.opening, view.bottom_line)
-        pref = self.preferences(view)
-        if self.package_choice == "proportional":
-            return packaged.proportional_package(self.space, pref, 1.0 - target)
-        return packaged.tradeoff_package(self.space, pref, target,
-                                         (self.own_amount, self.own_term, self.own_pct),
-                                         (self.opp_amount, self.opp_term, self.opp_pct))
+        return packaged.choose(self.space, self.valuation(), self.preferences(view),
+                               self.package_choice, target,
+                               (self.own_amount, self.own_term, self.own_pct),
+                               (self.opp_amount, self.opp_term, self.opp_pct),
+                               None if where is ALL else where)
+
+    def valuation(self, where: Any = ALL) -> packages.Valuation:
+        """This side's weights over the package grid at its expected renewal (cached:
+        per scenario when one number, per stored array when one per run)."""
+        renewal = self.take("renewal_pct", where)
+        if np.ndim(renewal) == 0:
+            return packages.valuation(self.space, self.sign, renewal)
+        if where is not ALL:  # a few runs (vetoes, rejections): not kept
+            return packages.valuation(self.space, self.sign, renewal)
+        held = getattr(self, "_valued", None)
+        if held is None or held[0] is not renewal:
+            held = (renewal, packages.valuation(self.space, self.sign, renewal))
+            self._valued = held
+        return held[1]
 
     def worth(self, package: tuple[Any, Any, Any], where: Any = ALL) -> Any:
         """The package as a first-year amount under the stated term and escalator, at
@@ -218,7 +233,7 @@ class NegotiatorState:
         for the ROK); with a single issue, the amount."""
         if not self.space.negotiated:
             return package[0]
-        return packages.worth(self.space, *package, self.take("renewal_pct", where))
+        return packages.worth_on_grid(self.space, self.valuation(where), *package)
 
     def observe_package(self, own: tuple[Any, Any, Any], opponent: tuple[Any, Any, Any],
                         where: Any = ALL) -> None:

@@ -17,9 +17,9 @@ utility, its share of the way from the bottom line (0) to the opening (1)
 
 Acceptance compares packages by their worth to the side (``packages.worth``), which
 orders them as its utility does, so the acceptance rules of ``acceptance`` apply
-unchanged. Every
-function works on one run (numbers) or on arrays of runs; candidates sit on a leading
-axis, runs on the trailing one, so one run and a batch get the same IEEE results.
+unchanged. Both rules are one compiled loop over runs (``_choose_kernel``, numba),
+called by the Mesa model with one run and by the array engine with a batch, so the two
+get the same IEEE results.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ import numpy as np
 from ..packages import (
     PackageSpace,
     Preferences,
-    extreme_packages,
-    utility_range,
+    Valuation,
+    grid_position,
+    run_columns,
     valuation,
 )
 from .offering import polynomial_fraction
@@ -60,12 +61,8 @@ def proportional_package(space: PackageSpace, pref: Preferences, fraction: Any) 
     """Concede on every issue in proportion: each moves ``fraction`` of its way from the
     ideal package to the bottom-line package (term and escalator to the nearest grid
     value)."""
-    (a0, t0, e0), (a1, t1, e1) = extreme_packages(space, pref)
-    amount = a0 + fraction * (a1 - a0)
-    term = np.floor(t0 + fraction * (t1 - t0) + 0.5)
-    k0, k1 = space.pct_index(e0), space.pct_index(e1)
-    pct = space.pcts[np.floor(k0 + fraction * (k1 - k0) + 0.5).astype(np.int64)]
-    return amount, term, pct
+    return choose(space, valuation(space, pref.sign, pref.renewal_pct), pref, "proportional",
+                  1.0 - np.asarray(fraction, dtype=np.float64), _NONE, _NONE)
 
 
 def tradeoff_package(space: PackageSpace, pref: Preferences, target: Any, own: Package,
@@ -74,80 +71,123 @@ def tradeoff_package(space: PackageSpace, pref: Preferences, target: Any, own: P
     ideal package where NaN: none yet) most similar to the opponent's last offer
     (``opponent``; NaN where none yet: then to the proportional package). Falls back to
     the proportional package where no neighbour has a first-year amount within the
-    side's range (between its bottom line and opening). The search over the neighbours
-    is one compiled loop (``_tradeoff_kernel``), the same for one run and for many."""
-    val = valuation(space, pref.sign, pref.renewal_pct)
-    target = np.asarray(target, dtype=np.float64)
-    fallback = proportional_package(space, pref, 1.0 - target)
-    ideal = extreme_packages(space, pref)[0]
-    start = tuple(np.where(np.isnan(o), i, o) for o, i in zip(own, ideal, strict=True))
-    opp = tuple(np.asarray(x, dtype=np.float64) for x in opponent)
-    seen = ~np.isnan(opp[0])
-    ref = tuple(np.where(seen, o, f) for o, f in zip(opp, fallback, strict=True))
-    low, high = utility_range(space, pref)
-    span = np.abs(np.asarray(pref.ideal - pref.bottom, dtype=np.float64))
-    lo, hi = np.minimum(pref.ideal, pref.bottom), np.maximum(pref.ideal, pref.bottom)
-    columns = (low + target * (high - low), lo, hi, ref[0], ref[1], ref[2],
-               np.where(span > 0.0, span, 1.0), space.term_index(start[1]),
-               space.pct_index(start[2]))
-    shape = np.broadcast_shapes(*(np.shape(c) for c in columns))
-    flat = [np.ascontiguousarray(np.broadcast_to(c, shape).ravel()) for c in columns]
-    table = val.table.reshape(len(space.terms) * len(space.pcts), -1)
-    amount, term, pct, found = _tradeoff_kernel()(
-        np.ascontiguousarray(table), *flat[:7], flat[7].astype(np.int64),
-        flat[8].astype(np.int64), float(pref.sign), space.term_min,
-        space.term_max - space.term_min, space.pcts,
-        float(space.pct_high - space.pct_low) if space.pct_high > space.pct_low else 0.0)
-    chosen = (amount.reshape(shape), term.reshape(shape), pct.reshape(shape))
-    return tuple(np.where(found.reshape(shape), c, f)
-                 for c, f in zip(chosen, fallback, strict=True))
+    side's range (between its bottom line and opening)."""
+    return choose(space, valuation(space, pref.sign, pref.renewal_pct), pref, "tradeoff",
+                  target, own, opponent)
+
+
+_NONE: Package = (np.nan, np.nan, np.nan)
+
+
+def choose(space: PackageSpace, val: Valuation, pref: Preferences, choice: str, target: Any,
+           own: Package, opponent: Package, where: Any = None) -> Package:
+    """The package a side tables at utility ``target``, by ``choice`` (``"proportional"``
+    or ``"tradeoff"``), from its valuation ``val`` and its own and the opponent's last
+    packages. One run (numbers in, numbers out) or a batch (arrays over runs; ``where``:
+    a mask of the runs that table one, NaN in the others)."""
+    shape, flat = run_columns((target, pref.ideal, pref.bottom, *own, *opponent))
+    active = _EVERY if where is None or np.ndim(where) == 0 else where.reshape(-1)
+    grid = space.pcts
+    step = (grid[-1] - grid[0]) / (len(grid) - 1) if len(grid) > 1 else 1.0
+    amount, term, pct = _choose_kernel()(
+        *val.columns, float(pref.sign), choice == "tradeoff", space.term_min,
+        space.term_max - space.term_min, grid, step,
+        float(space.pct_high - space.pct_low) if space.pct_high > space.pct_low else 0.0,
+        int(space.ref_term), int(space.pct_index(space.ref_pct)), active, *flat)
+    if shape == ():
+        return float(amount[0]), float(term[0]), float(pct[0])
+    return amount.reshape(shape), term.reshape(shape), pct.reshape(shape)
+
+
+_EVERY = np.ones(0, dtype=np.bool_)  # an empty mask: every run
 
 
 @functools.cache
-def _tradeoff_kernel() -> Any:
-    """The trade-off's search over the 3 x 3 neighbours, compiled by numba (imported
-    here, not at import time). Per run ``r``: candidates in order (term step -1, 0, +1)
-    x (escalator step -1, 0, +1); each has the amount ``wanted / (sign * weight)``; it
-    counts if that amount lies in ``[lo, hi]`` (relative slack 1e-9); the first with the
-    least distance wins. ``table`` is ``(cells, 1)`` or ``(cells, runs)`` (per-run
-    expected renewals)."""
+def _choose_kernel() -> Any:
+    """Both package rules as one loop over runs, compiled by numba (imported here, not at
+    import time). Per run ``r`` (valuation column ``c``: ``r`` for per-run expected
+    renewals, else 0):
+
+    * the proportional package: amount, term and escalator position each move
+      ``1 - target`` of the way from the ideal package to the bottom-line one (term and
+      position rounded half up);
+    * the trade-off (``tradeoff``): candidates in order (term step -1, 0, +1) x
+      (escalator step -1, 0, +1) around the last own package (the ideal where NaN; steps
+      off the grid are left out, as they would repeat a candidate); each
+      has the amount ``wanted / (sign * weight)`` at the target's value ``wanted``; it
+      counts if that amount lies between the bottom line and the opening (relative slack
+      1e-9); the first with the least distance to the opponent's last package (or, before
+      one, to the proportional package), issues scaled by their ranges, wins; none
+      counts: the proportional package.
+
+    Runs outside ``active`` (when it is not empty) are skipped and get NaN.
+    """
     import numba
 
-    @numba.njit(cache=True, nogil=True)
-    def kernel(table, wanted, lo, hi, ref_amount, ref_term, ref_pct, span, t_start,
-               k_start, sign, term_min, term_span, pcts, pct_span):
-        n = wanted.shape[0]
+    pct_position = grid_position()
+
+    @numba.njit(cache=True, nogil=True, error_model="numpy")
+    def kernel(table, w_ref, w_best, best_t, best_k, sign, tradeoff, term_min, term_span,
+               pcts, step, pct_span, ref_term, ref_k, active, target, ideal, bottom,
+               own_amount, own_term, own_pct, opp_amount, opp_term, opp_pct):
+        n = target.shape[0]
         n_pcts = pcts.shape[0]
         per_run = table.shape[1] > 1
-        amount = np.empty(n)
-        term = np.empty(n)
-        pct = np.empty(n)
-        found = np.zeros(n, dtype=np.bool_)
+        every = active.shape[0] == 0
+        amount = np.full(n, np.nan)
+        term = np.full(n, np.nan)
+        pct = np.full(n, np.nan)
         for r in range(n):
+            if not (every or active[r]):
+                continue
+            c = r if per_run else 0
+            fraction = 1.0 - target[r]
+            t0 = term_min + best_t[c]
+            k0 = best_k[c]
+            p_amount = ideal[r] + fraction * (bottom[r] - ideal[r])
+            p_term = np.floor(t0 + fraction * (ref_term - t0) + 0.5)
+            p_pct = pcts[int(np.floor(k0 + fraction * (ref_k - k0) + 0.5))]
+            amount[r], term[r], pct[r] = p_amount, p_term, p_pct
+            if not tradeoff:
+                continue
+            low = sign * bottom[r] * w_ref[c]
+            high = sign * ideal[r] * w_best[c]
+            wanted = low + target[r] * (high - low)
+            start_term = t0 if np.isnan(own_term[r]) else own_term[r]
+            start_pct = pcts[k0] if np.isnan(own_pct[r]) else own_pct[r]
+            t_start = int(start_term - term_min)
+            k_start = pct_position(start_pct, pcts, step)
+            if np.isnan(opp_amount[r]):
+                ref_a, ref_t, ref_p = p_amount, p_term, p_pct
+            else:
+                ref_a, ref_t, ref_p = opp_amount[r], opp_term[r], opp_pct[r]
+            lo = min(ideal[r], bottom[r])
+            hi = max(ideal[r], bottom[r])
+            span = abs(ideal[r] - bottom[r])
+            if not span > 0.0:
+                span = 1.0
+            slack = 1e-9 * hi
             best = np.inf
-            column = r if per_run else 0
-            slack = 1e-9 * hi[r]
-            for dt in range(-1, 2):
-                t = min(max(t_start[r] + dt, 0), term_span)
-                for dk in range(-1, 2):
-                    k = min(max(k_start[r] + dk, 0), n_pcts - 1)
-                    a = wanted[r] / (sign * table[t * n_pcts + k, column])
-                    if a < lo[r] - slack or a > hi[r] + slack:
+            k_lo, k_hi = max(k_start - 1, 0), min(k_start + 1, n_pcts - 1)
+            for t in range(max(t_start - 1, 0), min(t_start + 1, term_span) + 1):
+                dy = 0.0  # the term's part of the distance (0 when not negotiated)
+                if term_span > 0:
+                    y = (t + term_min - ref_t) / term_span
+                    dy = y * y
+                for k in range(k_lo, k_hi + 1):
+                    a = wanted / (sign * table[t * n_pcts + k, c])
+                    if a < lo - slack or a > hi + slack:
                         continue
-                    x = (a - ref_amount[r]) / span[r]
-                    d = x * x
-                    if term_span > 0:
-                        y = (t + term_min - ref_term[r]) / term_span
-                        d = d + y * y
+                    x = (a - ref_a) / span
+                    d = x * x + dy
                     if pct_span > 0.0:
-                        z = (pcts[k] - ref_pct[r]) / pct_span
+                        z = (pcts[k] - ref_p) / pct_span
                         d = d + z * z
                     if d < best:
                         best = d
                         amount[r] = a
                         term[r] = t + term_min
                         pct[r] = pcts[k]
-                        found[r] = True
-        return amount, term, pct, found
+        return amount, term, pct
 
     return kernel
