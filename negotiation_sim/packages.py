@@ -96,6 +96,17 @@ class PackageSpace:
         """The yearly rates a linked rule follows (CPI or defence budget; the last repeats)."""
         return self.cpi_pct if self.escalator == "cpi" else self.budget_growth_pct
 
+    @functools.cached_property
+    def ref_index(self) -> int:
+        """Position of the stated escalator number in ``pcts``."""
+        return int(self.pct_index(self.ref_pct))
+
+    @functools.cached_property
+    def pct_grid_step(self) -> float:
+        """The distance between neighbouring escalator numbers (1 when there is one)."""
+        grid = self.pcts
+        return float((grid[-1] - grid[0]) / (len(grid) - 1)) if len(grid) > 1 else 1.0
+
     def term_index(self, term: Any) -> Any:
         """Position of a term in ``terms``."""
         return (np.asarray(term) - self.term_min).astype(np.int64)
@@ -105,9 +116,8 @@ class PackageSpace:
         grid = self.pcts
         if len(grid) == 1:
             return np.zeros(np.shape(pct), dtype=np.int64)
-        step = (grid[-1] - grid[0]) / (len(grid) - 1)
-        return np.clip(np.rint((np.asarray(pct) - grid[0]) / step), 0, len(grid) - 1
-                       ).astype(np.int64)
+        return np.clip(np.rint((np.asarray(pct) - grid[0]) / self.pct_grid_step), 0,
+                       len(grid) - 1).astype(np.int64)
 
 
 def _minimum(a: Any, b: Any) -> Any:
@@ -272,7 +282,7 @@ def _valuation_of(space: PackageSpace, sign: float, renewal_pct: float) -> Valua
 
 def valuation(space: PackageSpace, sign: float, renewal_pct: Any) -> Valuation:
     """The side's ``Valuation`` (cached when ``renewal_pct`` is one number)."""
-    if np.ndim(renewal_pct) == 0:
+    if not isinstance(renewal_pct, np.ndarray) or renewal_pct.ndim == 0:
         return _valuation_of(space, float(sign), float(renewal_pct))
     return _valuation(space, sign, np.asarray(renewal_pct, dtype=np.float64))
 
@@ -336,16 +346,16 @@ def worth_on_grid(space: PackageSpace, val: Valuation, amount: Any, term: Any,
     loop over runs (``_worth_kernel``) for one run (numbers) and for a batch (arrays)."""
     shape, flat = run_columns((amount, term, pct))
     table, w_ref = val.columns[:2]
-    grid = space.pcts
-    step = (grid[-1] - grid[0]) / (len(grid) - 1) if len(grid) > 1 else 1.0
     out = _worth_kernel()(table, w_ref, space.term_min, space.term_max - space.term_min,
-                          grid, step, *flat)
+                          space.pcts, space.pct_grid_step, *flat)
     return float(out[0]) if shape == () else out.reshape(shape)
 
 
 def run_columns(values: tuple[Any, ...]) -> tuple[tuple[int, ...], list[np.ndarray]]:
     """Numbers or arrays over runs as the compiled loops take them: their broadcast
     shape, and each as a flat contiguous float64 array of that many runs."""
+    if all(isinstance(v, float | int) for v in values):  # one run (the Mesa model)
+        return (), [np.array((v,)) for v in values]
     shape = np.broadcast_shapes(*(np.shape(v) for v in values))
     return shape, [v if (type(v) is np.ndarray and v.dtype == np.float64 and v.shape == shape
                          and v.ndim == 1 and v.flags.c_contiguous)

@@ -216,7 +216,7 @@ class NegotiatorState:
         """This side's weights over the package grid at its expected renewal (cached:
         per scenario when one number, per stored array when one per run)."""
         renewal = self.take("renewal_pct", where)
-        if np.ndim(renewal) == 0:
+        if not isinstance(renewal, np.ndarray) or renewal.ndim == 0:
             return packages.valuation(self.space, self.sign, renewal)
         if where is not ALL:  # a few runs (vetoes, rejections): not kept
             return packages.valuation(self.space, self.sign, renewal)

@@ -87,13 +87,11 @@ def choose(space: PackageSpace, val: Valuation, pref: Preferences, choice: str, 
     a mask of the runs that table one, NaN in the others)."""
     shape, flat = run_columns((target, pref.ideal, pref.bottom, *own, *opponent))
     active = _EVERY if where is None or np.ndim(where) == 0 else where.reshape(-1)
-    grid = space.pcts
-    step = (grid[-1] - grid[0]) / (len(grid) - 1) if len(grid) > 1 else 1.0
     amount, term, pct = _choose_kernel()(
         *val.columns, float(pref.sign), choice == "tradeoff", space.term_min,
-        space.term_max - space.term_min, grid, step,
+        space.term_max - space.term_min, space.pcts, space.pct_grid_step,
         float(space.pct_high - space.pct_low) if space.pct_high > space.pct_low else 0.0,
-        int(space.ref_term), int(space.pct_index(space.ref_pct)), active, *flat)
+        int(space.ref_term), space.ref_index, active, *flat)
     if shape == ():
         return float(amount[0]), float(term[0]), float(pct[0])
     return amount.reshape(shape), term.reshape(shape), pct.reshape(shape)
