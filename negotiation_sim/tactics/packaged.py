@@ -135,6 +135,8 @@ def _choose_kernel() -> Any:
         amount = np.full(n, np.nan)
         term = np.full(n, np.nan)
         pct = np.full(n, np.nan)
+        per_year = 1.0 / term_span if term_span > 0 else 0.0  # issues scaled by ranges
+        per_point = 1.0 / pct_span if pct_span > 0.0 else 0.0
         for r in range(n):
             if not (every or active[r]):
                 continue
@@ -159,27 +161,23 @@ def _choose_kernel() -> Any:
                 ref_a, ref_t, ref_p = p_amount, p_term, p_pct
             else:
                 ref_a, ref_t, ref_p = opp_amount[r], opp_term[r], opp_pct[r]
-            lo = min(ideal[r], bottom[r])
-            hi = max(ideal[r], bottom[r])
             span = abs(ideal[r] - bottom[r])
-            if not span > 0.0:
-                span = 1.0
-            slack = 1e-9 * hi
+            per_bn = 1.0 / span if span > 0.0 else 1.0
+            hi = max(ideal[r], bottom[r])
+            lo = min(ideal[r], bottom[r]) - 1e-9 * hi
+            hi = hi + 1e-9 * hi
             best = np.inf
             k_lo, k_hi = max(k_start - 1, 0), min(k_start + 1, n_pcts - 1)
             for t in range(max(t_start - 1, 0), min(t_start + 1, term_span) + 1):
-                dy = 0.0  # the term's part of the distance (0 when not negotiated)
-                if term_span > 0:
-                    y = (t + term_min - ref_t) / term_span
-                    dy = y * y
+                y = (t + term_min - ref_t) * per_year
                 for k in range(k_lo, k_hi + 1):
                     a = wanted / (sign * table[t * n_pcts + k, c])
-                    if a < lo - slack or a > hi + slack:
+                    if a < lo or a > hi:
                         continue
-                    x = (a - ref_a) / span
-                    d = x * x + dy
-                    if pct_span > 0.0:
-                        z = (pcts[k] - ref_p) / pct_span
+                    x = (a - ref_a) * per_bn
+                    d = x * x + y * y
+                    if per_point > 0.0:  # (an uncapped linked rule's inf stays out)
+                        z = (pcts[k] - ref_p) * per_point
                         d = d + z * z
                     if d < best:
                         best = d
