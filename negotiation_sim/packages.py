@@ -37,6 +37,50 @@ RECORD_BUDGET_GROWTH_PCT = (5.4, 3.4, 4.4, 4.2)
 RECORD_CPI_PCT = (2.5, 2.8, 2.9, 1.3, 0.7, 1.0)
 
 
+SIDE_ITEMS = ("in_kind", "wage_share")
+
+
+@dataclass(frozen=True)
+class SideItem:
+    """A side item a scenario may switch on: a share (%) of the amount paid in a form the
+    two sides value differently from cash. ``in_kind``: contributions in kind
+    (construction, logistics) rather than cash; ``wage_share``: the share earmarked for
+    the Korean employees' wages (a wage carve-out).
+
+    A side's value of a KRW bn paid that way is ``1 + value_pct / 100`` of a KRW bn in
+    cash (``us_value_pct`` for what the US receives, ``rok_value_pct`` for what the ROK
+    pays), so a package's value is multiplied by ``factor``: the US (value below 0) wants
+    the share low, the ROK (value below 0: it costs it less) high. ``low``..``high`` is
+    the negotiated range (equal: not negotiated), ``step`` its grid, ``stated`` the level
+    amounts are meant in (as ``PackageSpace.ref_term``)."""
+
+    name: str
+    low: float = 0.0
+    high: float = 0.0
+    step: float = 10.0
+    stated: float = 0.0
+    us_value_pct: float = 0.0
+    rok_value_pct: float = 0.0
+
+    @property
+    def negotiated(self) -> bool:
+        return self.high > self.low
+
+    @functools.cached_property
+    def levels(self) -> np.ndarray:
+        """The shares a package may have: ``low`` to ``high`` in steps of about ``step``
+        (``[stated]`` when not negotiated)."""
+        if not self.negotiated:
+            return np.array([float(self.stated)])
+        steps = max(1, round((self.high - self.low) / self.step))
+        return np.linspace(self.low, self.high, steps + 1)
+
+    def factor(self, sign: float, level: Any) -> Any:
+        """What a side's value of a package is multiplied by at this share."""
+        value_pct = self.us_value_pct if sign > 0 else self.rok_value_pct
+        return 1.0 + (np.asarray(level) / 100.0) * (value_pct / 100.0)
+
+
 @dataclass(frozen=True)
 class PackageSpace:
     """The issues of an agreement and the paths its escalator follows.
@@ -60,6 +104,8 @@ class PackageSpace:
     ref_term: int | None = None  # the scenario's term_years (default: term_min)
     ref_pct: float | None = None  # the scenario's escalator number (default: pct_low)
     pct_step: float = 0.5  # the escalator is negotiated in steps of this many points
+    in_kind: SideItem = SideItem("in_kind")  # side items (off: a one-level grid)
+    wage_share: SideItem = SideItem("wage_share")
 
     def __post_init__(self) -> None:
         if self.ref_term is None:
@@ -80,7 +126,13 @@ class PackageSpace:
     @property
     def issues(self) -> int:
         """How many issues are negotiated (1: the first-year amount only)."""
-        return 1 + (self.term_max > self.term_min) + (self.pct_high > self.pct_low)
+        return (1 + (self.term_max > self.term_min) + (self.pct_high > self.pct_low)
+                + sum(item.negotiated for item in self.items))
+
+    @property
+    def items(self) -> tuple[SideItem, SideItem]:
+        """The side items, in ``SIDE_ITEMS`` order (switched off: one level, the stated)."""
+        return self.in_kind, self.wage_share
 
     @functools.cached_property
     def pcts(self) -> np.ndarray:
