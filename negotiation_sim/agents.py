@@ -18,7 +18,7 @@ from . import rules
 from .events import Principal as PrincipalProfile
 from .opinion import Cohort as CohortSpec
 from .scenario import Side
-from .state import NegotiatorState, PrincipalState, ScalarStore
+from .state import OPP_PACKAGE, OWN_PACKAGE, NegotiatorState, PrincipalState, ScalarStore
 from .tactics import HISTORY, NegotiationView, make_acceptance, make_offering
 
 if TYPE_CHECKING:
@@ -70,8 +70,8 @@ class Negotiator(ScalarStore, NegotiatorState, mesa.Agent):
         self.space = sc.package
         self.package_choice = spec.package_choice
         self.renewal_pct = spec.renewal_pct
-        self.own_amount = self.own_term = self.own_pct = math.nan
-        self.opp_amount = self.opp_term = self.opp_pct = math.nan
+        for name in OWN_PACKAGE + OPP_PACKAGE:
+            setattr(self, name, math.nan)
         self.reanchor(spec.opening, 0)
 
     @property

@@ -22,6 +22,7 @@ from .events import Record, Schedule, Walkout
 from .outcome import TRACE_FIELDS, Outcome
 from .scenario import Scenario, flat_to_dotted, load_scenario
 from .state import ALL
+from .tactics.packaged import ISSUES, Package
 
 
 def _resolve_scenario(scenario: Scenario | str | Path, params: dict[str, Any]) -> Scenario:
@@ -78,10 +79,10 @@ class SMAModel(mesa.Model):
         self.agreed = False
         self.agreement_month: int | None = None
         self.amount = math.nan
-        self.package: tuple[float, float, float] = (math.nan,) * 3  # the agreed package
-        self.deal: tuple[float, float, float] = (math.nan,) * 3  # last initialled (vetoed or not)
+        self.package: Package = (math.nan,) * ISSUES  # the agreed package
+        self.deal: Package = (math.nan,) * ISSUES  # last initialled (vetoed or not)
         self.rounds_held = self.walkouts = self.vetoes = self.tentative_deals = 0
-        self.pending: tuple[float, float, float] | None = None  # approved, awaiting the vote
+        self.pending: Package | None = None  # approved, awaiting the vote
         self.initialled_month: int | None = None
         self.vote_month = -1
         self.ratified_month: int | None = None
@@ -127,7 +128,7 @@ class SMAModel(mesa.Model):
                                                  self.opposition, rok.anchor_demand))
         # Bottom lines at the start of the month, for the trace only.
         b_us, b_rok = (us.bottom_line, rok.bottom_line) if self.collect else (math.nan,) * 2
-        offered = {"us": (math.nan,) * 3, "rok": (math.nan,) * 3}
+        offered: dict[str, Package] = {"us": (math.nan,) * ISSUES, "rok": (math.nan,) * ISSUES}
         us_walked = us_vetoed = False
         held = False
         if self.pending is not None:
@@ -171,7 +172,7 @@ class SMAModel(mesa.Model):
                 return ev
         return None
 
-    def _round(self, m: int, u: list[float], r: int) -> dict[str, tuple[float, float, float]]:
+    def _round(self, m: int, u: list[float], r: int) -> dict[str, Package]:
         """One round: offers, responses and settlement (``protocol.exchange``); returns the
         packages tabled."""
         us, rok = self.negotiators["us"], self.negotiators["rok"]
@@ -192,7 +193,7 @@ class SMAModel(mesa.Model):
             return None
         return self.schedule.outlook(self, negotiator.side, m, self.election_won)
 
-    def _initialled(self, m: int, package: tuple[float, float, float], u: list[float],
+    def _initialled(self, m: int, package: Package, u: list[float],
                     r: int) -> None:
         """Both leaders review an initialled deal (what it is worth to their side); a veto
         re-anchors that side. An approved deal is agreed, or awaits its legislature's
@@ -218,12 +219,18 @@ class SMAModel(mesa.Model):
             self.negotiators[s].after_veto(m)
             self.record(Record(events.VETO, s))
 
-    def _deal_data(self, package: tuple[float, float, float]) -> dict[str, Any]:
-        """A deal's record: its amount, and term and escalator when negotiated."""
-        if not self.settings.package.negotiated:
+    def _deal_data(self, package: Package) -> dict[str, Any]:
+        """A deal's record: its amount, and term, escalator and side items when
+        negotiated (the side items when some is)."""
+        space = self.settings.package
+        if not space.negotiated:
             return {"amount_krw_bn": package[0]}
-        return {"amount_krw_bn": package[0], "term_years": int(package[1]),
+        data = {"amount_krw_bn": package[0], "term_years": int(package[1]),
                 "escalator_pct": package[2]}
+        if space.items_negotiated:
+            data.update({f"{item.name}_pct": level
+                         for item, level in zip(space.items, package[3:], strict=True)})
+        return data
 
     def _vote(self, m: int) -> None:
         """The legislatures vote on the pending deal: in force, or back to the table."""
@@ -247,22 +254,24 @@ class SMAModel(mesa.Model):
             negotiator.after_rejection(negotiator.worth(package), m)
             self.record(Record(events.REJECTED, side, data))
 
-    def _in_force(self, initialled: int, m: int, package: tuple[float, float, float]) -> None:
+    def _in_force(self, initialled: int, m: int, package: Package) -> None:
         self.agreed, self.agreement_month = True, initialled
         self.amount, self.package = package[0], package
         self.ratified_month = m
         self.record(Record(events.AGREEMENT, None, self._deal_data(package)))
 
-    def _record(self, m: int, held: bool, offered: dict[str, tuple[float, float, float]],
+    def _record(self, m: int, held: bool, offered: dict[str, Package],
                 b_us: float, b_rok: float, in_gap: bool) -> None:
         if not self.collect:
             return
         self.rec_month = self.settings.month_label(m)
         self.rec_round_held = held
-        (self.rec_us_offer, self.rec_us_offer_term,
-         self.rec_us_offer_escalator_pct) = map(float, offered["us"])
-        (self.rec_rok_offer, self.rec_rok_offer_term,
-         self.rec_rok_offer_escalator_pct) = map(float, offered["rok"])
+        (self.rec_us_offer, self.rec_us_offer_term, self.rec_us_offer_escalator_pct,
+         self.rec_us_offer_in_kind_pct, self.rec_us_offer_wage_share_pct) = map(
+            float, offered["us"])
+        (self.rec_rok_offer, self.rec_rok_offer_term, self.rec_rok_offer_escalator_pct,
+         self.rec_rok_offer_in_kind_pct, self.rec_rok_offer_wage_share_pct) = map(
+            float, offered["rok"])
         self.rec_distance = self.rec_us_offer - self.rec_rok_offer
         self.rec_us_bottom_line, self.rec_rok_bottom_line = b_us, b_rok
         self.rec_in_gap = in_gap
@@ -273,8 +282,9 @@ class SMAModel(mesa.Model):
         self.rec_agreed = self.agreed
         dealt = any(r.kind in (events.AGREEMENT, events.TENTATIVE_DEAL, events.INITIALLED)
                     for r in self.records)
-        (self.rec_deal_amount, self.rec_deal_term,
-         self.rec_deal_escalator_pct) = self.deal if dealt else (math.nan,) * 3
+        (self.rec_deal_amount, self.rec_deal_term, self.rec_deal_escalator_pct,
+         self.rec_deal_in_kind_pct, self.rec_deal_wage_share_pct) = (
+            self.deal if dealt else (math.nan,) * ISSUES)
         self.rec_opposition = float(self.opposition)
         self.datacollector.collect(self)
 
@@ -296,8 +306,7 @@ class SMAModel(mesa.Model):
         def label(month: int | None) -> str | None:
             return None if month is None else sc.month_label(month)
 
-        _, term, pct = self.package if self.agreed else (amount, sc.term_years,
-                                                          sc.escalator_pct)
+        _, term, pct, *items = self.package if self.agreed else protocol.stated(sc, amount)
         path, paid, discounted = (packages.settled(sc.package, amount, int(term), pct)
                                   if self.agreed else (None, math.nan, math.nan))
 
@@ -326,6 +335,8 @@ class SMAModel(mesa.Model):
             payments_krw_bn=None if path is None else tuple(path.tolist()),
             total_krw_bn=float(paid),
             total_discounted_krw_bn=float(discounted),
+            in_kind_pct=float(items[0]),
+            wage_share_pct=float(items[1]),
         )
 
     def trace(self):  # -> pandas.DataFrame

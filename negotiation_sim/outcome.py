@@ -13,6 +13,7 @@ OUTCOME_FIELDS = (
     "term_years", "lead_months", "initialled_month", "ratified", "ratified_month",
     "rejections", "us_leader_change_month", "rok_leader_change_month",
     "escalator", "escalator_pct", "payments_krw_bn", "total_krw_bn", "total_discounted_krw_bn",
+    "in_kind_pct", "wage_share_pct",
 )
 # Outcome fields holding a 'YYYY-MM' month (missing when it did not happen).
 MONTH_FIELDS = ("agreement_month", "initialled_month", "ratified_month",
@@ -26,6 +27,8 @@ TRACE_FIELDS = (
     "opposition",  # the ROK public's opposition (NaN without public opinion)
     "us_offer_term", "us_offer_escalator_pct", "rok_offer_term", "rok_offer_escalator_pct",
     "deal_term", "deal_escalator_pct",  # the packages (term and escalator number)
+    "us_offer_in_kind_pct", "us_offer_wage_share_pct", "rok_offer_in_kind_pct",
+    "rok_offer_wage_share_pct", "deal_in_kind_pct", "deal_wage_share_pct",  # side items
 )
 
 # Each trace column's unit and meaning (docs/scenarios.md's trace table is made from these;
@@ -45,6 +48,15 @@ TRACE_COLUMNS: dict[str, tuple[str, str]] = {
     "deal_term": ("years", "term of the package initialled this month, else NaN"),
     "deal_escalator_pct": ("% a year", "escalator number of the package initialled this "
                            "month, else NaN"),
+    "us_offer_in_kind_pct": ("%", "side item: share paid in kind in the US package (the "
+                             "stated share when not negotiated)"),
+    "us_offer_wage_share_pct": ("%", "side item: share earmarked for the Korean employees' "
+                                "wages in the US package"),
+    "rok_offer_in_kind_pct": ("%", "share paid in kind in the ROK package"),
+    "rok_offer_wage_share_pct": ("%", "wage share in the ROK package"),
+    "deal_in_kind_pct": ("%", "share paid in kind in the package initialled this month, "
+                         "else NaN"),
+    "deal_wage_share_pct": ("%", "wage share in the package initialled this month, else NaN"),
     "us_bottom_line": ("KRW bn", "the US negotiator's current mandate (moved by gap costs, "
                        "shocks and new leaders)"),
     "rok_bottom_line": ("KRW bn", "the ROK negotiator's current mandate"),
@@ -90,7 +102,9 @@ class Outcome:
     election's challenger). The package: ``escalator`` (rule name), ``escalator_pct``
     (the fixed rate, or a linked rule's cap; missing: no cap), ``payments_krw_bn`` (one
     amount per year of the term), their ``total_krw_bn`` and ``total_discounted_krw_bn``
-    (at ``new_agreement.discount_pct``); missing without a deal.
+    (at ``new_agreement.discount_pct``); missing without a deal. The side items:
+    ``in_kind_pct`` (share paid in kind) and ``wage_share_pct`` (share earmarked for the
+    Korean employees' wages), as agreed (the stated shares without a deal).
     """
 
     agreed: bool
@@ -117,6 +131,8 @@ class Outcome:
     payments_krw_bn: tuple[float, ...] | None = None  # a tuple: an Outcome stays hashable
     total_krw_bn: float | None = None
     total_discounted_krw_bn: float | None = None
+    in_kind_pct: float = 0.0
+    wage_share_pct: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (no NaN; the payment path as a list, as JSON reads it back)."""

@@ -130,6 +130,11 @@ class PackageSpace:
                 + sum(item.negotiated for item in self.items))
 
     @property
+    def items_negotiated(self) -> bool:
+        """Some side item is negotiated."""
+        return any(item.negotiated for item in self.items)
+
+    @property
     def items(self) -> tuple[SideItem, SideItem]:
         """The side items, in ``SIDE_ITEMS`` order (switched off: one level, the stated)."""
         return self.in_kind, self.wage_share
@@ -154,10 +159,28 @@ class PackageSpace:
         return int(self.pct_index(self.ref_pct))
 
     @functools.cached_property
-    def pct_grid_step(self) -> float:
-        """The distance between neighbouring escalator numbers (1 when there is one)."""
-        grid = self.pcts
-        return float((grid[-1] - grid[0]) / (len(grid) - 1)) if len(grid) > 1 else 1.0
+    def compiled_grids(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Escalator numbers, the side items' levels, and the three grids' steps, as the
+        compiled loops read them."""
+        grids = (self.pcts, self.in_kind.levels, self.wage_share.levels)
+        steps = [float((g[-1] - g[0]) / (len(g) - 1)) if len(g) > 1 else 1.0 for g in grids]
+        return (*grids, np.array(steps))
+
+    @functools.cached_property
+    def compiled_spans(self) -> np.ndarray:
+        """1 / range of the term, escalator and side items (0: not negotiated): how the
+        trade-off scales each issue's part of a distance between packages."""
+        ranges = (self.term_max - self.term_min, self.pct_high - self.pct_low,
+                  *(item.high - item.low for item in self.items))
+        return np.array([1.0 / float(x) if x > 0 else 0.0 for x in ranges])
+
+    @functools.cached_property
+    def compiled_stated(self) -> np.ndarray:
+        """The stated package as the compiled loops read it: the term (years) and the
+        grid positions of the escalator number and side items."""
+        return np.array([self.ref_term, self.ref_index,
+                         *(int(nearest(item.levels, item.stated)) for item in self.items)],
+                        dtype=np.int64)
 
     def term_index(self, term: Any) -> Any:
         """Position of a term in ``terms``."""
@@ -165,11 +188,7 @@ class PackageSpace:
 
     def pct_index(self, pct: Any) -> Any:
         """Position of an escalator number in ``pcts`` (the nearest grid value)."""
-        grid = self.pcts
-        if len(grid) == 1:
-            return np.zeros(np.shape(pct), dtype=np.int64)
-        return np.clip(np.rint((np.asarray(pct) - grid[0]) / self.pct_grid_step), 0,
-                       len(grid) - 1).astype(np.int64)
+        return nearest(self.pcts, pct)
 
 
 def _minimum(a: Any, b: Any) -> Any:
@@ -256,10 +275,22 @@ def weight(space: PackageSpace, term: Any, pct: Any, renewal_pct: Any) -> Any:
     return acc
 
 
+def items_factor(space: PackageSpace, sign: float, items: Any = None) -> Any:
+    """What the side items multiply a side's value by at these levels (one per item in
+    ``SIDE_ITEMS`` order; None: the stated levels), applied item by item."""
+    levels = [item.stated for item in space.items] if items is None else items
+    factor: Any = 1.0
+    for item, level in zip(space.items, levels, strict=True):
+        factor = factor * item.factor(sign, level)
+    return factor
+
+
 def value(space: PackageSpace, sign: Any, amount: Any, term: Any, pct: Any,
-          renewal_pct: Any) -> Any:
-    """A side's value of a package (KRW bn, discounted; sign +1: the US wants more)."""
-    return sign * amount * weight(space, term, pct, renewal_pct)
+          renewal_pct: Any, items: Any = None) -> Any:
+    """A side's value of a package (KRW bn, discounted; sign +1: the US wants more), with
+    the side items at ``items`` (None: the stated levels)."""
+    return sign * amount * (weight(space, term, pct, renewal_pct)
+                            * items_factor(space, sign, items))
 
 
 @dataclass(frozen=True)
@@ -277,30 +308,30 @@ class Preferences:
 @dataclass(frozen=True)
 class Valuation:
     """A side's weights over a package space, computed once per (space, side, expected
-    renewal): the weight of every (term, escalator) of the grid, the side's best term and
-    escalator (of its ideal package) as grid positions, and the weight of the stated term
-    and escalator (of its bottom-line package). ``table`` is ``(terms, pcts)``, or
-    ``(terms, pcts, runs)`` for a per-run renewal."""
+    renewal): the weight of every grid package (term, escalator and side-item levels),
+    the side's best grid package (of its ideal package) as positions, and the weight of
+    the stated package (of its bottom-line package). ``table`` is ``(terms, pcts,
+    in_kind levels, wage_share levels)``, with a trailing run axis for a per-run renewal."""
 
     table: np.ndarray
-    best: tuple[Any, Any]  # (term position, escalator position) of the ideal package
+    best: tuple[Any, ...]  # grid positions of the ideal package (term, escalator, items)
     w_best: Any
-    w_ref: Any  # weight of the stated term and escalator (of the bottom-line package)
+    w_ref: Any  # weight of the stated package (of the bottom-line package)
 
     @functools.cached_property
     def columns(self) -> tuple[np.ndarray, ...]:
-        """What the compiled loops read: the table as ``(cells, columns)`` (cell
-        ``term position * len(pcts) + escalator position``; one column, or one per run),
-        and ``w_ref``, ``w_best`` and the best term and escalator positions per column."""
-        table = np.ascontiguousarray(self.table.reshape(
-            self.table.shape[0] * self.table.shape[1], -1))
+        """What the compiled loops read: the table as ``(cells, columns)`` (cells in C
+        order of term, escalator and item positions; one column, or one per run), and
+        ``w_ref``, ``w_best`` and the best positions (``(columns, 4)``) per column."""
+        cells = int(np.prod(self.table.shape[:4]))
+        table = np.ascontiguousarray(self.table.reshape(cells, -1))
         n = table.shape[1]
 
         def column(x: Any, dtype: type) -> np.ndarray:
             return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=dtype), (n,)))
 
-        return (table, column(self.w_ref, np.float64), column(self.w_best, np.float64),
-                column(self.best[0], np.int64), column(self.best[1], np.int64))
+        best = np.ascontiguousarray(np.stack([column(b, np.int64) for b in self.best], axis=1))
+        return (table, column(self.w_ref, np.float64), column(self.w_best, np.float64), best)
 
 
 def _valuation(space: PackageSpace, sign: float, renewal_pct: Any) -> Valuation:
@@ -314,17 +345,25 @@ def _valuation(space: PackageSpace, sign: float, renewal_pct: Any) -> Valuation:
     table = np.broadcast_to(table, grid_t.shape[:2] + np.shape(renewal_pct)).copy()
     k = len(pcts) - 1 if sign > 0 else 0
     pick = np.argmax(sign * table[:, k], axis=0)
-    best = (pick if per_run else int(pick), k)
-    w_ref = weight(space, space.ref_term, space.ref_pct, renewal_pct)
-    return Valuation(table, best, _at(table, *best), w_ref)
+    table = table[:, :, None, None]  # the side items' axes
+    best = [pick if per_run else int(pick), k]
+    for axis, item in enumerate(space.items, start=2):
+        factors = item.factor(sign, item.levels)
+        best.append(int(np.argmax(sign * factors)))
+        shape = [1] * table.ndim
+        shape[axis] = len(factors)
+        table = table * factors.reshape(shape)
+    w_ref = weight(space, space.ref_term, space.ref_pct, renewal_pct) * items_factor(space, sign)
+    return Valuation(table, tuple(best), _at(table, *best), w_ref)
 
 
-def _at(table: np.ndarray, t: Any, k: Any) -> Any:
+def _at(table: np.ndarray, *positions: Any) -> Any:
     """Table entries at grid positions (per run where the table has a run axis)."""
-    if table.ndim == 2:
-        return table[t, k]
-    t, k = np.broadcast_arrays(t, k)
-    return table[t, k, np.arange(table.shape[2])[(None,) * (t.ndim - 1)]]
+    if table.ndim == 4:
+        return table[positions]
+    positions = np.broadcast_arrays(*positions)
+    runs = np.arange(table.shape[4])[(None,) * (positions[0].ndim - 1)]
+    return table[(*positions, runs)]
 
 
 @functools.lru_cache(maxsize=256)
@@ -339,19 +378,37 @@ def valuation(space: PackageSpace, sign: float, renewal_pct: Any) -> Valuation:
     return _valuation(space, sign, np.asarray(renewal_pct, dtype=np.float64))
 
 
-def grid_weight(space: PackageSpace, val: Valuation, term: Any, pct: Any) -> Any:
-    """The weight of packages on the grid (term and escalator), from the table."""
-    return _at(val.table, space.term_index(term), space.pct_index(pct))
+def nearest(grid: np.ndarray, x: Any) -> Any:
+    """Position of the grid value nearest ``x`` (an evenly spaced grid)."""
+    if len(grid) == 1:
+        return np.zeros(np.shape(x), dtype=np.int64)
+    step = (grid[-1] - grid[0]) / (len(grid) - 1)
+    return np.clip(np.rint((np.asarray(x) - grid[0]) / step), 0, len(grid) - 1
+                   ).astype(np.int64)
 
 
-def extreme_packages(space: PackageSpace, pref: Preferences) -> tuple[tuple[Any, Any, Any],
-                                                                      tuple[Any, Any, Any]]:
-    """The side's ideal package (its opening with its best term and escalator) and its
-    bottom-line package (its bottom line with the stated term and escalator: a bottom
-    line in money is meant for the agreement as stated)."""
+def grid_weight(space: PackageSpace, val: Valuation, term: Any, pct: Any,
+                items: Any = None) -> Any:
+    """The weight of packages on the grid (term, escalator and side items), from the
+    table."""
+    levels = [item.stated for item in space.items] if items is None else items
+    return _at(val.table, space.term_index(term), space.pct_index(pct),
+               *(nearest(item.levels, level) for item, level in zip(space.items, levels,
+                                                              strict=True)))
+
+
+def extreme_packages(space: PackageSpace, pref: Preferences) -> tuple[tuple[Any, ...],
+                                                                      tuple[Any, ...]]:
+    """The side's ideal package (its opening with its best term, escalator and side
+    items) and its bottom-line package (its bottom line with the stated ones: a bottom
+    line in money is meant for the agreement as stated). Packages are (amount, term,
+    escalator number, in_kind, wage_share)."""
     val = valuation(space, pref.sign, pref.renewal_pct)
-    return ((pref.ideal, space.term_min + val.best[0], space.pcts[val.best[1]]),
-            (pref.bottom, space.ref_term, space.ref_pct))
+    best = val.best
+    return ((pref.ideal, space.term_min + best[0], space.pcts[best[1]],
+             *(item.levels[b] for item, b in zip(space.items, best[2:], strict=True))),
+            (pref.bottom, space.ref_term, space.ref_pct,
+             *(item.stated for item in space.items)))
 
 
 def utility_range(space: PackageSpace, pref: Preferences) -> tuple[Any, Any]:
@@ -361,46 +418,58 @@ def utility_range(space: PackageSpace, pref: Preferences) -> tuple[Any, Any]:
 
 
 def package_utility(space: PackageSpace, pref: Preferences, amount: Any, term: Any,
-                    pct: Any) -> Any:
+                    pct: Any, items: Any = None) -> Any:
     """``utility`` of packages on the grid, with their weights from the table."""
     low, high = utility_range(space, pref)
-    w = grid_weight(space, valuation(space, pref.sign, pref.renewal_pct), term, pct)
+    w = grid_weight(space, valuation(space, pref.sign, pref.renewal_pct), term, pct, items)
     return (pref.sign * amount * w - low) / np.where(high == low, np.inf, high - low)
 
 
-def utility(space: PackageSpace, pref: Preferences, amount: Any, term: Any, pct: Any) -> Any:
+def utility(space: PackageSpace, pref: Preferences, amount: Any, term: Any, pct: Any,
+            items: Any = None) -> Any:
     """A package's utility for the side: 0 at its bottom-line package, 1 at its ideal."""
     low, high = utility_range(space, pref)
-    return (value(space, pref.sign, amount, term, pct, pref.renewal_pct) - low) / (high - low)
+    return (value(space, pref.sign, amount, term, pct, pref.renewal_pct, items) - low) / (
+        high - low)
 
 
 def amount_for_utility(space: PackageSpace, pref: Preferences, target: Any, term: Any,
-                       pct: Any) -> Any:
-    """The first-year amount giving the side utility ``target`` with this term and
-    escalator (value is linear in the amount, so this is exact)."""
+                       pct: Any, items: Any = None) -> Any:
+    """The first-year amount giving the side utility ``target`` with this term, escalator
+    and side items (value is linear in the amount, so this is exact)."""
     low, high = utility_range(space, pref)
     wanted = low + target * (high - low)
-    return wanted / (pref.sign * weight(space, term, pct, pref.renewal_pct))
+    return wanted / (pref.sign * (weight(space, term, pct, pref.renewal_pct)
+                                  * items_factor(space, pref.sign, items)))
 
 
-def worth(space: PackageSpace, amount: Any, term: Any, pct: Any, renewal_pct: Any) -> Any:
-    """What a package is worth as a first-year amount under the scenario's reference term
-    and escalator (``space.ref_term``, ``space.ref_pct``): the amount that, with those,
-    has the same discounted value. A leader's veto threshold and a legislature's
-    rejection are amounts in these terms."""
-    return worth_on_grid(space, valuation(space, 1.0, renewal_pct), amount, term, pct)
+def worth(space: PackageSpace, amount: Any, term: Any, pct: Any, renewal_pct: Any,
+          items: Any = None, sign: float = 1.0) -> Any:
+    """What a package is worth to a side (``sign``) as a first-year amount under the
+    scenario's stated term, escalator and side items: the amount that, with those, has
+    the same discounted value. A leader's veto threshold and a legislature's rejection
+    are amounts in these terms."""
+    levels = [item.stated for item in space.items] if items is None else items
+    return worth_on_grid(space, valuation(space, sign, renewal_pct),
+                         (amount, term, pct, *levels))
 
 
-def worth_on_grid(space: PackageSpace, val: Valuation, amount: Any, term: Any,
-                  pct: Any) -> Any:
-    """``worth`` of packages on the grid, ``amount * weight / w_ref`` with the weights of
-    the valuation ``val`` (any side's: weights do not depend on the side). One compiled
-    loop over runs (``_worth_kernel``) for one run (numbers) and for a batch (arrays)."""
-    shape, flat = run_columns((amount, term, pct))
+def worth_on_grid(space: PackageSpace, val: Valuation, package: tuple[Any, ...]) -> Any:
+    """``worth`` of packages on the grid (amount, term, escalator number, in_kind,
+    wage_share), ``amount * weight / w_ref`` with the weights of the side's valuation
+    ``val``. One compiled loop over runs (``_worth_kernel``) for one run (numbers) and
+    for a batch (arrays)."""
+    shape, flat = run_columns(package)
     table, w_ref = val.columns[:2]
     out = _worth_kernel()(table, w_ref, space.term_min, space.term_max - space.term_min,
-                          space.pcts, space.pct_grid_step, *flat)
+                          *grid_arrays(space), *flat)
     return float(out[0]) if shape == () else out.reshape(shape)
+
+
+def grid_arrays(space: PackageSpace) -> tuple[Any, ...]:
+    """The grids the compiled loops read: escalator numbers and the two side items'
+    levels, and their steps (``(3,)``)."""
+    return space.compiled_grids
 
 
 def run_columns(values: tuple[Any, ...]) -> tuple[tuple[int, ...], list[np.ndarray]]:
@@ -419,16 +488,17 @@ def run_columns(values: tuple[Any, ...]) -> tuple[tuple[int, ...], list[np.ndarr
 @functools.cache
 def _worth_kernel() -> Any:
     """``worth_on_grid``'s loop, compiled by numba: per run, the term's and the nearest
-    escalator's grid positions, then ``amount * (weight / w_ref)``; NaN where the package
-    is NaN (no deal)."""
+    escalator's and side items' grid positions, then ``amount * (weight / w_ref)``; NaN
+    where the package is NaN (no deal)."""
     import numba
 
     position = grid_position()
 
     @numba.njit(cache=True, nogil=True, error_model="numpy")
-    def kernel(table, w_ref, term_min, term_span, pcts, step, amount, term, pct):
+    def kernel(table, w_ref, term_min, term_span, pcts, levels_1, levels_2, steps, amount,
+               term, pct, item_1, item_2):
         n = amount.shape[0]
-        n_pcts = pcts.shape[0]
+        n_pcts, n_1, n_2 = pcts.shape[0], levels_1.shape[0], levels_2.shape[0]
         per_run = table.shape[1] > 1
         out = np.empty(n)
         for r in range(n):
@@ -437,8 +507,10 @@ def _worth_kernel() -> Any:
                 continue
             c = r if per_run else 0
             t = min(max(int(term[r] - term_min), 0), term_span)
-            k = position(pct[r], pcts, step)
-            out[r] = amount[r] * (table[t * n_pcts + k, c] / w_ref[c])
+            k = position(pct[r], pcts, steps[0])
+            i = position(item_1[r], levels_1, steps[1])
+            j = position(item_2[r], levels_2, steps[2])
+            out[r] = amount[r] * (table[((t * n_pcts + k) * n_1 + i) * n_2 + j, c] / w_ref[c])
         return out
 
     return kernel
@@ -451,10 +523,10 @@ def grid_position() -> Any:
     import numba
 
     @numba.njit(cache=True, nogil=True, error_model="numpy")
-    def position(pct, pcts, step):
-        if pcts.shape[0] == 1:
+    def position(x, grid, step):
+        if grid.shape[0] == 1 or np.isnan(x):
             return 0
-        return int(min(max(np.rint((pct - pcts[0]) / step), 0.0), pcts.shape[0] - 1))
+        return int(min(max(np.rint((x - grid[0]) / step), 0.0), grid.shape[0] - 1))
 
     return position
 

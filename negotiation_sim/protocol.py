@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from . import rules
+from . import packages, rules
 from .state import ALL
 from .tactics import NegotiationView
 from .tactics.acceptance import at_least_as_good
 
-Package = tuple[Any, Any, Any]  # first-year amount (KRW bn), term (years), escalator number
+Package = tuple[Any, ...]  # amount (KRW bn), term (years), escalator number, in_kind, wage_share
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,21 @@ def _answer(ok: Any, one_run: bool) -> Any:
     return bool(ok) if one_run else ok
 
 
-def on_grid(space: Any, deal: Any, term: Any, pct: Any) -> tuple[Any, Any]:
-    """A split package's term to whole years (half up) and escalator to the nearest grid
-    value (NaN where no deal)."""
+def on_grid(space: Any, deal: Any, term: Any, pct: Any, *items: Any) -> tuple[Any, ...]:
+    """A split package's term to whole years (half up), escalator and side items to the
+    nearest grid values (NaN where no deal)."""
     term = np.floor(term + 0.5)
-    snapped = space.pcts[space.pct_index(np.where(deal, pct, space.pct_low))]
-    return term, np.where(deal, snapped, np.nan)
+    snapped = [space.pcts[space.pct_index(np.where(deal, pct, space.pct_low))]]
+    for item, level in zip(space.items, items, strict=True):
+        grid = item.levels
+        snapped.append(grid[packages.nearest(grid, np.where(deal, level, grid[0]))])
+    return (term, *(np.where(deal, x, np.nan) for x in snapped))
+
+
+def stated(sc: Any, amount: Any) -> Package:
+    """A package with the scenario's stated term, escalator and side items."""
+    return (amount, sc.term_years, sc.escalator_pct,
+            *(item.stated for item in sc.package.items))
 
 
 def exchange(sc: Any, us: Any, rok: Any, views: tuple[NegotiationView, NegotiationView],
@@ -72,8 +81,7 @@ def exchange(sc: Any, us: Any, rok: Any, views: tuple[NegotiationView, Negotiati
                                rok_ok)
         us.observe(x_us, x_rok, where)
         rok.observe(x_rok, x_us, where)
-        term, pct = sc.term_years, sc.escalator_pct
-        return Exchange(deal, (amount, term, pct), (x_us, term, pct), (x_rok, term, pct))
+        return Exchange(deal, stated(sc, amount), stated(sc, x_us), stated(sc, x_rok))
     p_us, p_rok = us.package_for(x_us, view_us, where), rok.package_for(x_rok, view_rok, where)
     if one_run:
         p_us, p_rok = tuple(map(float, p_us)), tuple(map(float, p_rok))
@@ -88,12 +96,12 @@ def exchange(sc: Any, us: Any, rok: Any, views: tuple[NegotiationView, Negotiati
         agreed = [rules.agreed(deal, takes_rok, a, b) for a, b in zip(p_us, p_rok, strict=True)]
     else:  # a split settles each issue at its midpoint
         agreed = []
-        for i in range(3):
-            deal, issue = _settle(sc.protocol, sc.settlement, us_proposes, p_us[i], p_rok[i],
+        for mine, theirs in zip(p_us, p_rok, strict=True):
+            deal, issue = _settle(sc.protocol, sc.settlement, us_proposes, mine, theirs,
                                   us_ok, rok_ok, crossed)
             agreed.append(issue)
         if sc.settlement == "split":
-            agreed[1], agreed[2] = on_grid(sc.package, deal, agreed[1], agreed[2])
+            agreed[1:] = on_grid(sc.package, deal, *agreed[1:])
     if one_run:
         agreed = [float(x) for x in agreed]
     us.observe(x_us, seen_us, where)

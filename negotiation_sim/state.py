@@ -115,7 +115,7 @@ class NegotiatorState:
     When term or escalator is negotiated it also holds the package space (``space``),
     how it picks a package (``package_choice``), the change it expects at the next
     negotiation (``renewal_pct``), and its own and the opponent's last packages
-    (``own_amount``, ``own_term``, ``own_pct``, ``opp_...``; NaN before the first).
+    (``OWN_PACKAGE``, ``OPP_PACKAGE``; NaN before the first).
     """
 
     sign: Any
@@ -208,8 +208,8 @@ class NegotiatorState:
         target = packaged.target_for(offer, view.opening, view.bottom_line)
         return packaged.choose(self.space, self.valuation(), self.preferences(view),
                                self.package_choice, target,
-                               (self.own_amount, self.own_term, self.own_pct),
-                               (self.opp_amount, self.opp_term, self.opp_pct),
+                               tuple(getattr(self, name) for name in OWN_PACKAGE),
+                               tuple(getattr(self, name) for name in OPP_PACKAGE),
                                None if where is ALL else where)
 
     def valuation(self, where: Any = ALL) -> packages.Valuation:
@@ -233,13 +233,18 @@ class NegotiatorState:
         for the ROK); with a single issue, the amount."""
         if not self.space.negotiated:
             return package[0]
-        return packages.worth_on_grid(self.space, self.valuation(where), *package)
+        return packages.worth_on_grid(self.space, self.valuation(where), package)
 
-    def observe_package(self, own: tuple[Any, Any, Any], opponent: tuple[Any, Any, Any],
+    def observe_package(self, own: tuple[Any, ...], opponent: tuple[Any, ...],
                         where: Any = ALL) -> None:
         """Remember one's own package (the trade-off moves from it) and the opponent's
-        (it moves toward it)."""
-        for names, package in ((("own_amount", "own_term", "own_pct"), own),
-                               (("opp_amount", "opp_term", "opp_pct"), opponent)):
-            for name, value in zip(names, package, strict=True):
+        (it moves toward it); side items only when some is negotiated."""
+        kept = len(OWN_PACKAGE) if self.space.items_negotiated else 3
+        for names, package in ((OWN_PACKAGE, own), (OPP_PACKAGE, opponent)):
+            for name, value in zip(names[:kept], package[:kept], strict=True):
                 self.put(name, value, where)
+
+
+# The last packages a negotiator remembers: (amount, term, escalator number, side items).
+OWN_PACKAGE = ("own_amount", "own_term", "own_pct", "own_in_kind", "own_wage_share")
+OPP_PACKAGE = ("opp_amount", "opp_term", "opp_pct", "opp_in_kind", "opp_wage_share")

@@ -65,8 +65,9 @@ def test_ufuns_are_our_utility_on_hand_picked_packages() -> None:
             assert offer in exported.outcome_space
             assert ufun(offer) == float(packages.utility(scenario.package, pref, *offer))
         ideal, bottom = packages.extreme_packages(scenario.package, pref)
-        assert ufun(ideal) == pytest.approx(1.0, abs=1e-12)
-        assert ufun(bottom) == pytest.approx(0.0, abs=1e-12)
+        assert ideal[3:] == bottom[3:] == (0.0, 0.0)  # no side items here: the stated 0 %
+        assert ufun(ideal[:3]) == pytest.approx(1.0, abs=1e-12)
+        assert ufun(bottom[:3]) == pytest.approx(0.0, abs=1e-12)
     # at the same amount the US gains from a higher cap, the ROK loses; expecting +20% at
     # renewal, the US prefers a short term to six years of budget growth
     assert exported.us((1300.0, 6, 6.0)) > exported.us((1300.0, 6, 0.0))

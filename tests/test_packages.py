@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from negotiation_sim.packages import (
     PackageSpace,
     Preferences,
+    SideItem,
     amount_for_utility,
     discounted_total,
     extreme_packages,
@@ -90,8 +91,10 @@ def test_ideal_and_bottom_line_packages_by_hand() -> None:
     # The ideal: the opening with the side's best term and escalator (the US: one year at
     # 5%, weight 3.4; the ROK: three flat years, weight 3). The bottom line: the bottom-line
     # amount with the stated term and escalator (a bottom line in money is meant for them).
-    assert extreme_packages(SPACE, US) == ((1500.0, 1, 5.0), (1000.0, 1, 0.0))
-    assert extreme_packages(SPACE, ROK) == ((1000.0, 3, 0.0), (1500.0, 1, 0.0))
+    # (Packages also carry the two side items, switched off here: their stated 0 %.)
+    assert extreme_packages(SPACE, US) == ((1500.0, 1, 5.0, 0.0, 0.0), (1000.0, 1, 0.0, 0.0, 0.0))
+    assert extreme_packages(SPACE, ROK) == ((1500.0 - 500.0, 3, 0.0, 0.0, 0.0),
+                                            (1500.0, 1, 0.0, 0.0, 0.0))
 
 
 def test_utilities_normalised_between_bottom_line_and_ideal_by_hand() -> None:
@@ -255,3 +258,92 @@ def test_escalator_keys_are_validated() -> None:
     with pytest.raises(ScenarioError, match=r"new_agreement.budget_growth_pct: 'x' is not a "
                        r"number; allowed: a list of numbers in \[-20, 50\]"):
         load_scenario(ROOT / "configs/sma11.toml", {"new_agreement.budget_growth_pct": ["x"]})
+
+
+# Side items: one flat year (weight 1), the in-kind share negotiated over 0, 20, 40 %. A
+# KRW bn in kind is worth 0.7 of cash to the US (value -30 %) and costs the ROK 0.8 (-20 %):
+# the US's value is multiplied by 1, 0.94, 0.88 and the ROK's by 1, 0.96, 0.92.
+ITEMS = PackageSpace("none", 1, 1, in_kind=SideItem("in_kind", 0.0, 40.0, 20.0, 0.0, -30.0,
+                                                    -20.0))
+US_ITEMS = Preferences(1.0, 1500.0, 1000.0)
+ROK_ITEMS = Preferences(-1.0, 1000.0, 1500.0)
+
+
+def test_side_item_valuation_by_hand() -> None:
+    assert ITEMS.issues == 2 and ITEMS.negotiated and ITEMS.in_kind.levels.tolist() == [0, 20, 40]
+    assert valuation(ITEMS, 1.0, 0.0).table.ravel().tolist() == pytest.approx([1, 0.94, 0.88])
+    assert valuation(ITEMS, -1.0, 0.0).table.ravel().tolist() == pytest.approx([1, 0.96, 0.92])
+    # the US's ideal has no in-kind share, the ROK's the most; bottom lines at the stated 0
+    assert extreme_packages(ITEMS, US_ITEMS) == ((1500.0, 1, 0.0, 0.0, 0.0),
+                                                 (1000.0, 1, 0.0, 0.0, 0.0))
+    assert extreme_packages(ITEMS, ROK_ITEMS) == ((1000.0, 1, 0.0, 40.0, 0.0),
+                                                  (1500.0, 1, 0.0, 0.0, 0.0))
+    # (1200, 20 % in kind): US (1128 - 1000) / (1500 - 1000); ROK (-1152 + 1500) / (-920 + 1500)
+    assert utility(ITEMS, US_ITEMS, 1200.0, 1, 0.0, (20.0, 0.0)) == pytest.approx(0.256, rel=REL)
+    assert utility(ITEMS, ROK_ITEMS, 1200.0, 1, 0.0, (20.0, 0.0)) == pytest.approx(0.6, rel=REL)
+    assert package_utility(ITEMS, ROK_ITEMS, 1200.0, 1, 0.0, (20.0, 0.0)) == pytest.approx(
+        0.6, rel=REL)
+    assert amount_for_utility(ITEMS, US_ITEMS, 0.256, 1, 0.0, (20.0, 0.0)) == pytest.approx(
+        1200.0, rel=REL)
+    # worth: the cash amount each side values the same (stated share 0)
+    assert worth(ITEMS, 1200.0, 1, 0.0, 0.0, (20.0, 0.0)) == pytest.approx(1128.0, rel=REL)
+    assert worth(ITEMS, 1200.0, 1, 0.0, 0.0, (20.0, 0.0), sign=-1.0) == pytest.approx(
+        1152.0, rel=REL)
+
+
+def test_tradeoff_trades_the_in_kind_share_for_the_amount() -> None:
+    # Facing a ROK that wants 40 % in kind, the US (from its ideal: 1500 in cash) concedes
+    # in utility (0.8, 0.6, 0.4: values 1400, 1300, 1200) and moves the share toward the
+    # ROK's, one step at a time, when that is nearer the ROK's package. Month 1, from 0 %:
+    # 0 % -> 1400 (distance 0.8^2 + 1 = 1.64) or 20 % -> 1400 / 0.94 (0.979^2 + 0.25 =
+    # 1.208): 20 %. Month 2, from 20 %: 0 % (1.36), 20 % at 1300 / 0.94 (0.837) or 40 % at
+    # 1300 / 0.88 (0.911): 20 %. Month 3: 20 % at 1200 / 0.94 (0.556) or 40 % at 1200 / 0.88
+    # (0.529): 40 %.
+    rok = [(1000.0, 1.0, 0.0, 40.0, 0.0)] * 4
+    offers = []
+    own = last = (np.nan,) * 5
+    for t, theirs in enumerate(rok):
+        own = tradeoff_package(ITEMS, US_ITEMS, target_utility(t, 5, 1.0), own, last)
+        offers.append((own[0], own[3]))
+        last = theirs
+    expected = [(1500.0, 0.0), (1400 / 0.94, 20.0), (1300 / 0.94, 20.0), (1200 / 0.88, 40.0)]
+    for (a, share), (ea, es) in zip(offers, expected, strict=True):
+        assert a == pytest.approx(ea, rel=REL) and share == es
+
+
+def test_proportional_moves_the_side_item_by_grid_positions() -> None:
+    # The ROK from its ideal (1000, 40 %) to its bottom line (1500, 0 %): positions 2 -> 0
+    offers = [proportional_package(ITEMS, ROK_ITEMS, f) for f in (0.0, 0.2, 0.3, 0.8, 1.0)]
+    assert [(float(a), float(s)) for a, _, _, s, _ in offers] == [
+        (1000.0, 40.0), (1100.0, 40.0), (1150.0, 20.0), (1400.0, 0.0), (1500.0, 0.0)]
+
+
+def test_side_items_on_arrays_equal_one_run_at_a_time() -> None:
+    both = PackageSpace("fixed", 1, 3, 0.0, 5.0, ref_term=1, ref_pct=0.0, pct_step=2.5,
+                        in_kind=SideItem("in_kind", 0.0, 40.0, 10.0, 10.0, -30.0, -20.0),
+                        wage_share=SideItem("wage_share", 20.0, 60.0, 20.0, 20.0, -10.0, -40.0))
+    months = np.array([0.0, 1.0, 2.0, 3.0])
+    own = (np.array([np.nan, 1400.0, 1300.0, 1200.0]), np.array([np.nan, 1, 2, 3.0]),
+           np.array([np.nan, 5.0, 2.5, 0.0]), np.array([np.nan, 0.0, 10.0, 30.0]),
+           np.array([np.nan, 20.0, 40.0, 60.0]))
+    last = (np.array([np.nan, 1000.0, 1040.0, 1080.0]), np.array([np.nan, 3, 1, 2.0]),
+            np.array([np.nan, 0.0, 5.0, 2.5]), np.array([np.nan, 40.0, 40.0, 20.0]),
+            np.array([np.nan, 60.0, 20.0, 60.0]))
+    renewal = np.array([20.0, 0.0, 10.0, 50.0])
+    checked = 0
+    for pref in (US, Preferences(1.0, US.ideal, US.bottom, renewal), ROK):
+        batch = tradeoff_package(both, pref, target_utility(months, 5, 1.0), own, last)
+        for i in range(len(months)):
+            one_pref = Preferences(pref.sign, pref.ideal, pref.bottom, float(np.broadcast_to(
+                pref.renewal_pct, months.shape)[i]))
+            one = tradeoff_package(both, one_pref, target_utility(months[i], 5, 1.0),
+                                   tuple(float(x[i]) for x in own),
+                                   tuple(float(x[i]) for x in last))
+            assert one == tuple(float(x[i]) for x in batch)
+            # every offer has the month's target utility, or is the proportional package
+            # (no neighbour has an amount within the side's range)
+            u = utility(both, one_pref, one[0], one[1], one[2], one[3:])
+            fallback = proportional_package(both, one_pref, months[i] / 5)
+            assert u == pytest.approx(1 - months[i] / 5, abs=1e-9) or one == fallback
+            checked += u == pytest.approx(1 - months[i] / 5, abs=1e-9)
+    assert checked >= 8

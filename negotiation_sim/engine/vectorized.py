@@ -43,8 +43,17 @@ from ..events import LeaderChange, Record, Schedule
 from ..outcome import MONTH_FIELDS, OUTCOME_FIELDS
 from ..scenario import Scenario, Side
 from ..schema import EVENTS, SECTIONS, SIDES
-from ..state import ALL, ArrayStore, NegotiatorState, PrincipalState, is_positions
+from ..state import (
+    ALL,
+    OPP_PACKAGE,
+    OWN_PACKAGE,
+    ArrayStore,
+    NegotiatorState,
+    PrincipalState,
+    is_positions,
+)
 from ..tactics import ACCEPTANCE, HISTORY, OFFERING, make_acceptance, make_offering
+from ..tactics.packaged import ISSUES
 from .grouping import hashable
 
 CHUNK = 16384  # runs per chunk: arrays of 128 kB stay in the CPU's L2 cache
@@ -243,6 +252,8 @@ class _Outcomes:
             "payments_krw_bn": np.full(n, None, dtype=object),
             "total_krw_bn": np.full(n, np.nan),
             "total_discounted_krw_bn": np.full(n, np.nan),
+            "in_kind_pct": np.full(n, np.nan),
+            "wage_share_pct": np.full(n, np.nan),
         }
         assert tuple(self.columns) == OUTCOME_FIELDS
 
@@ -372,8 +383,8 @@ class _Negotiators(ArrayStore, NegotiatorState):
         self.space = space
         self.package_choice = spec.package_choice
         self.renewal_pct = _owned(param(f"{side}.renewal_pct", spec.renewal_pct))
-        self.own_amount, self.own_term, self.own_pct = (np.full(n, np.nan) for _ in range(3))
-        self.opp_amount, self.opp_term, self.opp_pct = (np.full(n, np.nan) for _ in range(3))
+        for name in OWN_PACKAGE + OPP_PACKAGE:
+            setattr(self, name, np.full(n, np.nan))
 
     def build(self, param: Callable[[str, Any], Any]) -> None:
         """(Re)build the tactic objects with this chunk's per-run parameter arrays."""
@@ -418,7 +429,7 @@ class _Talks:
         self.election_won: dict[int, np.ndarray] = {}
         self.rounds_held = np.zeros(n, dtype=np.int64)
         self.pending = np.zeros(n, dtype=bool)  # an approved deal awaits ratification
-        self.pending_package = tuple(np.full(n, np.nan) for _ in range(3))
+        self.pending_package = tuple(np.full(n, np.nan) for _ in range(ISSUES))
         self.vote_month = np.full(n, -1, dtype=np.int64)
         self.rejections = np.zeros(n, dtype=np.int64)
         self.leader_change = {s: np.full(n, -1, dtype=np.int64) for s in SIDES}
@@ -432,7 +443,7 @@ class _Talks:
         # By chunk position (never compacted): the agreed deal's initialled month (else the
         # last month), its amount, the last approved deal's month, the ratification month.
         self.deals = SimpleNamespace(month=np.full(n, sc.n_months - 1), amount=np.full(n, np.nan),
-                                     term=np.full(n, np.nan), pct=np.full(n, np.nan),
+                                     package=np.full((n, ISSUES), np.nan),
                                      initialled=np.full(n, -1), ratified=np.full(n, -1))
 
     def _param(self, key: str, default: Any) -> Any:
@@ -633,7 +644,9 @@ class _Talks:
         """Deals in force in runs ``idx`` (initialled in ``initialled``, in force in ``m``)."""
         pos = self.position[idx]
         self.deals.month[pos] = initialled
-        self.deals.amount[pos], self.deals.term[pos], self.deals.pct[pos] = package
+        self.deals.amount[pos] = package[0]
+        for i, x in enumerate(package):
+            self.deals.package[pos, i] = x
         self.deals.ratified[pos] = m
         self.alive[idx] = False
 
@@ -676,7 +689,8 @@ class _Talks:
         out["vetoes"][rows] = self.vetoes[idx]
         out["tentative_deals"][rows] = self.tentative_deals[idx]
         stated = self.param("new_agreement.term_years", sc.term_years, idx)
-        term = self.deals.term[pos]
+        deal = self.deals.package[pos]
+        term = deal[:, 1]
         negotiated = sc.package.negotiated
         out["term_years"][rows] = np.where(agreed, term, stated) if negotiated else stated
         out["lead_months"][rows] = rules.lead_months(agreed, end, sc.expiry, last)
@@ -690,9 +704,11 @@ class _Talks:
             first = self.leader_change[s][idx]
             out[f"{s}_leader_change_month"][rows] = np.where(first >= 0, sc.talks_start + first,
                                                              -1)
-        pct = self.deals.pct[pos] if sc.package.negotiated else np.full(idx.size, sc.escalator_pct)
+        pct = deal[:, 2] if negotiated else np.full(idx.size, sc.escalator_pct)
         self._package(rows, agreed, amount, out["term_years"][rows], np.where(agreed, pct,
                                                                               sc.escalator_pct))
+        for i, item in enumerate(sc.package.items, start=3):
+            out[f"{item.name}_pct"][rows] = np.where(agreed, deal[:, i], item.stated)
 
     def _package(self, rows: np.ndarray, agreed: np.ndarray, amount: np.ndarray,
                  term: np.ndarray, pct: np.ndarray) -> None:

@@ -39,7 +39,7 @@ from ..packages import (
 )
 from .offering import polynomial_fraction
 
-Package = tuple[Any, Any, Any]  # (first-year amount KRW bn, term years, escalator number)
+Package = tuple[Any, ...]  # (amount KRW bn, term years, escalator number, in_kind, wage_share)
 
 
 def target_utility(t: Any, deadline: Any, beta: Any, k: Any = 0.0) -> Any:
@@ -59,10 +59,10 @@ def target_for(offer: Any, opening: Any, bottom_line: Any) -> Any:
 
 def proportional_package(space: PackageSpace, pref: Preferences, fraction: Any) -> Package:
     """Concede on every issue in proportion: each moves ``fraction`` of its way from the
-    ideal package to the bottom-line package (term and escalator to the nearest grid
-    value)."""
+    ideal package to the bottom-line package (term, escalator and side items to the
+    nearest grid value)."""
     return choose(space, valuation(space, pref.sign, pref.renewal_pct), pref, "proportional",
-                  1.0 - np.asarray(fraction, dtype=np.float64), _NONE, _NONE)
+                  1.0 - np.asarray(fraction, dtype=np.float64), (), ())
 
 
 def tradeoff_package(space: PackageSpace, pref: Preferences, target: Any, own: Package,
@@ -71,12 +71,13 @@ def tradeoff_package(space: PackageSpace, pref: Preferences, target: Any, own: P
     ideal package where NaN: none yet) most similar to the opponent's last offer
     (``opponent``; NaN where none yet: then to the proportional package). Falls back to
     the proportional package where no neighbour has a first-year amount within the
-    side's range (between its bottom line and opening)."""
+    side's range (between its bottom line and opening). Packages are (amount, term,
+    escalator number, in_kind, wage_share); shorter ones are NaN for the rest."""
     return choose(space, valuation(space, pref.sign, pref.renewal_pct), pref, "tradeoff",
                   target, own, opponent)
 
 
-_NONE: Package = (np.nan, np.nan, np.nan)
+ISSUES = 5  # amount, term, escalator number, in_kind, wage_share
 
 
 def choose(space: PackageSpace, val: Valuation, pref: Preferences, choice: str, target: Any,
@@ -85,16 +86,20 @@ def choose(space: PackageSpace, val: Valuation, pref: Preferences, choice: str, 
     or ``"tradeoff"``), from its valuation ``val`` and its own and the opponent's last
     packages. One run (numbers in, numbers out) or a batch (arrays over runs; ``where``:
     a mask of the runs that table one, NaN in the others)."""
+    own, opponent = _padded(own), _padded(opponent)
     shape, flat = run_columns((target, pref.ideal, pref.bottom, *own, *opponent))
     active = _EVERY if where is None or np.ndim(where) == 0 else where.reshape(-1)
-    amount, term, pct = _choose_kernel()(
+    chosen = _choose_kernel()(
         *val.columns, float(pref.sign), choice == "tradeoff", space.term_min,
-        space.term_max - space.term_min, space.pcts, space.pct_grid_step,
-        float(space.pct_high - space.pct_low) if space.pct_high > space.pct_low else 0.0,
-        int(space.ref_term), space.ref_index, active, *flat)
+        space.term_max - space.term_min, *space.compiled_grids, space.compiled_spans,
+        space.compiled_stated, active, *flat)
     if shape == ():
-        return float(amount[0]), float(term[0]), float(pct[0])
-    return amount.reshape(shape), term.reshape(shape), pct.reshape(shape)
+        return tuple(float(x[0]) for x in chosen)
+    return tuple(x.reshape(shape) for x in chosen)
+
+
+def _padded(package: Package) -> Package:
+    return tuple(package) + (np.nan,) * (ISSUES - len(package))
 
 
 _EVERY = np.ones(0, dtype=np.bool_)  # an empty mask: every run
@@ -106,84 +111,102 @@ def _choose_kernel() -> Any:
     import time). Per run ``r`` (valuation column ``c``: ``r`` for per-run expected
     renewals, else 0):
 
-    * the proportional package: amount, term and escalator position each move
-      ``1 - target`` of the way from the ideal package to the bottom-line one (term and
-      position rounded half up);
+    * the proportional package: amount, term and the escalator's and side items' grid
+      positions each move ``1 - target`` of the way from the ideal package to the
+      bottom-line one (term and positions rounded half up);
     * the trade-off (``tradeoff``): candidates in order (term step -1, 0, +1) x
-      (escalator step -1, 0, +1) around the last own package (the ideal where NaN; steps
-      off the grid are left out, as they would repeat a candidate); each
-      has the amount ``wanted / (sign * weight)`` at the target's value ``wanted``; it
-      counts if that amount lies between the bottom line and the opening (relative slack
-      1e-9); the first with the least distance to the opponent's last package (or, before
-      one, to the proportional package), issues scaled by their ranges, wins; none
+      (escalator step -1, 0, +1) x (in_kind step ...) x (wage_share step ...) around the
+      last own package (the ideal where NaN; steps off the grid are left out, as they
+      would repeat a candidate); each has the amount ``wanted / (sign * weight)`` at the
+      target's value ``wanted``; it counts if that amount lies between the bottom line
+      and the opening (relative slack 1e-9); the first with the least distance to the
+      opponent's last package (or, before one, to the proportional package), issues
+      scaled by their ranges (``spans``: 1 / range, 0 when not negotiated), wins; none
       counts: the proportional package.
 
     Runs outside ``active`` (when it is not empty) are skipped and get NaN.
     """
     import numba
 
-    pct_position = grid_position()
+    position = grid_position()
 
     @numba.njit(cache=True, nogil=True, error_model="numpy")
-    def kernel(table, w_ref, w_best, best_t, best_k, sign, tradeoff, term_min, term_span,
-               pcts, step, pct_span, ref_term, ref_k, active, target, ideal, bottom,
-               own_amount, own_term, own_pct, opp_amount, opp_term, opp_pct):
+    def kernel(table, w_ref, w_best, best, sign, tradeoff, term_min, term_span, pcts,
+               levels_1, levels_2, steps, spans, stated, active, target, ideal, bottom,
+               own_amount, own_term, own_pct, own_1, own_2, opp_amount, opp_term, opp_pct,
+               opp_1, opp_2):
         n = target.shape[0]
-        n_pcts = pcts.shape[0]
+        n_pcts, n_1, n_2 = pcts.shape[0], levels_1.shape[0], levels_2.shape[0]
         per_run = table.shape[1] > 1
         every = active.shape[0] == 0
         amount = np.full(n, np.nan)
         term = np.full(n, np.nan)
         pct = np.full(n, np.nan)
-        per_year = 1.0 / term_span if term_span > 0 else 0.0  # issues scaled by ranges
-        per_point = 1.0 / pct_span if pct_span > 0.0 else 0.0
+        out_1 = np.full(n, np.nan)
+        out_2 = np.full(n, np.nan)
+        per_year, per_point, per_1, per_2 = spans[0], spans[1], spans[2], spans[3]
+        ref_term, ref_k, ref_i, ref_j = stated[0], stated[1], stated[2], stated[3]
         for r in range(n):
             if not (every or active[r]):
                 continue
             c = r if per_run else 0
             fraction = 1.0 - target[r]
-            t0 = term_min + best_t[c]
-            k0 = best_k[c]
+            t0 = term_min + best[c, 0]
+            k0, i0, j0 = best[c, 1], best[c, 2], best[c, 3]
             p_amount = ideal[r] + fraction * (bottom[r] - ideal[r])
             p_term = np.floor(t0 + fraction * (ref_term - t0) + 0.5)
             p_pct = pcts[int(np.floor(k0 + fraction * (ref_k - k0) + 0.5))]
-            amount[r], term[r], pct[r] = p_amount, p_term, p_pct
+            p_1 = levels_1[int(np.floor(i0 + fraction * (ref_i - i0) + 0.5))]
+            p_2 = levels_2[int(np.floor(j0 + fraction * (ref_j - j0) + 0.5))]
+            amount[r], term[r], pct[r], out_1[r], out_2[r] = p_amount, p_term, p_pct, p_1, p_2
             if not tradeoff:
                 continue
             low = sign * bottom[r] * w_ref[c]
             high = sign * ideal[r] * w_best[c]
             wanted = low + target[r] * (high - low)
-            start_term = t0 if np.isnan(own_term[r]) else own_term[r]
-            start_pct = pcts[k0] if np.isnan(own_pct[r]) else own_pct[r]
-            t_start = int(start_term - term_min)
-            k_start = pct_position(start_pct, pcts, step)
+            t_start = int((t0 if np.isnan(own_term[r]) else own_term[r]) - term_min)
+            k_start = k0 if np.isnan(own_pct[r]) else position(own_pct[r], pcts, steps[0])
+            i_start = i0 if np.isnan(own_1[r]) else position(own_1[r], levels_1, steps[1])
+            j_start = j0 if np.isnan(own_2[r]) else position(own_2[r], levels_2, steps[2])
             if np.isnan(opp_amount[r]):
                 ref_a, ref_t, ref_p = p_amount, p_term, p_pct
             else:
                 ref_a, ref_t, ref_p = opp_amount[r], opp_term[r], opp_pct[r]
+            ref_1 = p_1 if np.isnan(opp_1[r]) else opp_1[r]
+            ref_2 = p_2 if np.isnan(opp_2[r]) else opp_2[r]
             span = abs(ideal[r] - bottom[r])
             per_bn = 1.0 / span if span > 0.0 else 1.0
             hi = max(ideal[r], bottom[r])
             lo = min(ideal[r], bottom[r]) - 1e-9 * hi
             hi = hi + 1e-9 * hi
-            best = np.inf
-            k_lo, k_hi = max(k_start - 1, 0), min(k_start + 1, n_pcts - 1)
+            best_d = np.inf
             for t in range(max(t_start - 1, 0), min(t_start + 1, term_span) + 1):
                 y = (t + term_min - ref_t) * per_year
-                for k in range(k_lo, k_hi + 1):
-                    a = wanted / (sign * table[t * n_pcts + k, c])
-                    if a < lo or a > hi:
-                        continue
-                    x = (a - ref_a) * per_bn
-                    d = x * x + y * y
-                    if per_point > 0.0:  # (an uncapped linked rule's inf stays out)
-                        z = (pcts[k] - ref_p) * per_point
-                        d = d + z * z
-                    if d < best:
-                        best = d
-                        amount[r] = a
-                        term[r] = t + term_min
-                        pct[r] = pcts[k]
-        return amount, term, pct
+                for k in range(max(k_start - 1, 0), min(k_start + 1, n_pcts - 1) + 1):
+                    for i in range(max(i_start - 1, 0), min(i_start + 1, n_1 - 1) + 1):
+                        for j in range(max(j_start - 1, 0), min(j_start + 1, n_2 - 1) + 1):
+                            cell = ((t * n_pcts + k) * n_1 + i) * n_2 + j
+                            a = wanted / (sign * table[cell, c])
+                            if a < lo or a > hi:
+                                continue
+                            x = (a - ref_a) * per_bn
+                            d = x * x + y * y
+                            if per_point > 0.0:  # (an uncapped linked rule's inf stays out)
+                                z = (pcts[k] - ref_p) * per_point
+                                d = d + z * z
+                            if per_1 > 0.0:
+                                u = (levels_1[i] - ref_1) * per_1
+                                d = d + u * u
+                            if per_2 > 0.0:
+                                v = (levels_2[j] - ref_2) * per_2
+                                d = d + v * v
+                            if d < best_d:
+                                best_d = d
+                                amount[r] = a
+                                term[r] = t + term_min
+                                pct[r] = pcts[k]
+                                out_1[r] = levels_1[i]
+                                out_2[r] = levels_2[j]
+        return amount, term, pct, out_1, out_2
 
     return kernel
