@@ -411,6 +411,20 @@ def extreme_packages(space: PackageSpace, pref: Preferences) -> tuple[tuple[Any,
              *(item.stated for item in space.items)))
 
 
+def bottom_line_for_utility(space: PackageSpace, sign: float, renewal_pct: float,
+                            opening: float, opponent_opening: float, u: float) -> float:
+    """A bottom line given in utility (``u`` in [0, 1]) as the first-year amount, under the
+    stated package, that the side values ``u`` of the way from its worst package in the
+    space (the opponent's opening with the term, escalator and side items worst for the
+    side) to its ideal (its own opening with the best). With one issue: the opponent's
+    opening plus ``u`` of the way to its own."""
+    val = valuation(space, sign, renewal_pct)
+    w_worst = float(np.min(val.table)) if sign > 0 else float(np.max(val.table))
+    worst = sign * opponent_opening * w_worst
+    ideal = sign * opening * float(val.w_best)
+    return float((worst + u * (ideal - worst)) / (sign * float(val.w_ref)))
+
+
 def utility_range(space: PackageSpace, pref: Preferences) -> tuple[Any, Any]:
     """The side's values of its bottom-line and ideal packages (utility 0 and 1)."""
     val = valuation(space, pref.sign, pref.renewal_pct)

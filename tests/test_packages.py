@@ -347,3 +347,25 @@ def test_side_items_on_arrays_equal_one_run_at_a_time() -> None:
             assert u == pytest.approx(1 - months[i] / 5, abs=1e-9) or one == fallback
             checked += u == pytest.approx(1 - months[i] / 5, abs=1e-9)
     assert checked >= 8
+
+
+def test_bottom_line_given_in_utility_by_hand() -> None:
+    from negotiation_sim.packages import bottom_line_for_utility
+
+    # one issue: the opponent's opening plus u of the way to one's own
+    flat = PackageSpace("none", 6, 6)
+    assert bottom_line_for_utility(flat, 1.0, 0.0, 5000.0, 1000.0, 0.25) == 2000.0
+    assert bottom_line_for_utility(flat, -1.0, 0.0, 1000.0, 5000.0, 0.25) == 4000.0
+    # SPACE (+20 % expected at renewal): the US's worst package is the ROK's 1000 over three
+    # flat years (weight 3), its ideal 1500 for one year at 5 % (3.4); a quarter of the way
+    # is 3000 + 0.25 * 2100 = 3525 of value, 3525 / 3.4 at the stated one flat year.
+    assert bottom_line_for_utility(SPACE, 1.0, 20.0, 1500.0, 1000.0, 0.25) == pytest.approx(
+        3525 / 3.4, rel=REL)
+    # the ROK's worst: the US's 1500 for one year (3.4), ideal 1000 over three flat years
+    # (3): -5100 + 0.5 * 2100 = -4050, i.e. 4050 / 3.4 at the stated package
+    assert bottom_line_for_utility(SPACE, -1.0, 20.0, 1000.0, 1500.0, 0.5) == pytest.approx(
+        4050 / 3.4, rel=REL)
+    # and by construction the utility of that bottom line on the worst-to-ideal scale is u
+    b = bottom_line_for_utility(ITEMS, -1.0, 0.0, 1000.0, 1500.0, 0.3)
+    worst, ideal = -1500.0 * 1.0, -1000.0 * 0.92
+    assert (-b * 1.0 - worst) / (ideal - worst) == pytest.approx(0.3, rel=REL)
