@@ -492,6 +492,24 @@ def _check_package(ck: _Checker, table: dict[str, Any]) -> None:
                 "escalator_pct" if table["escalator"] == "fixed" else "escalator_cap_pct")
             ck.add(where, f"{span!r} does not hold new_agreement.{name} = {stated:g}; "
                    f"allowed: a range containing it")
+    for item in packages.SIDE_ITEMS:
+        _check_side_item(ck, table, item)
+
+
+def _check_side_item(ck: _Checker, table: dict[str, Any], item: str) -> None:
+    """A side item's range: two shares, low to high, holding the stated share (the schema
+    keeps each share in 0..100)."""
+    key = f"{item}_pct_range"
+    if key not in table:
+        return
+    span, stated = table[key], float(table[f"{item}_pct"])
+    where = f"new_agreement.{key}"
+    if len(span) != 2 or span[0] > span[1]:
+        ck.add(where, f"{span!r} is not [low, high]; allowed: two numbers in [0, 100], "
+               "low <= high")
+    elif not span[0] <= stated <= span[1]:
+        ck.add(where, f"{span!r} does not hold new_agreement.{item}_pct = {stated:g}; "
+               "allowed: a range containing it")
 
 
 def _stated_pct(table: dict[str, Any]) -> float | None:
@@ -570,13 +588,15 @@ def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
                       for side, t in r.get("ratification", {}).items()},
         resolved=r,
         source=source,
-        package=package_space(r["new_agreement"]),
+        package=package_space(r["new_agreement"], r["us"], r["rok"]),
     )
 
 
-def package_space(table: dict[str, Any]) -> packages.PackageSpace:
+def package_space(table: dict[str, Any], us: dict[str, Any] | None = None,
+                  rok: dict[str, Any] | None = None) -> packages.PackageSpace:
     """The package space of a resolved ``[new_agreement]``: the stated term and escalator,
-    and the ranges negotiated (a range absent: that issue is fixed)."""
+    and the ranges negotiated (a range absent: that issue is fixed); the side items with
+    the sides' values of them from the resolved ``[us]`` and ``[rok]`` (absent: 0)."""
     rule = table["escalator"]
     stated = _stated_pct(table)
     pct = 0.0 if rule == "none" else math.inf if stated is None else stated
@@ -588,4 +608,21 @@ def package_space(table: dict[str, Any]) -> packages.PackageSpace:
         ref_term=term, ref_pct=pct, pct_step=float(table["escalator_pct_step"]),
         cpi_pct=tuple(map(float, table["cpi_pct"])),
         budget_growth_pct=tuple(map(float, table["budget_growth_pct"])),
-        discount_pct=float(table["discount_pct"]))
+        discount_pct=float(table["discount_pct"]),
+        **{item: side_item(table, item, us or {}, rok or {}) for item in packages.SIDE_ITEMS})
+
+
+def side_item(table: dict[str, Any], item: str, us: dict[str, Any], rok: dict[str, Any]
+              ) -> packages.SideItem:
+    """One side item of a resolved ``[new_agreement]`` (keys absent: switched off, a share
+    of 0 worth cash to both sides), valued by the resolved sides."""
+    def get(t: dict[str, Any], fields: dict[str, schema.Field], key: str) -> Any:
+        return t.get(key, fields[key].default)  # a manifest's table may predate the key
+
+    stated = float(get(table, schema.NEW_AGREEMENT, f"{item}_pct"))
+    low, high = map(float, table.get(f"{item}_pct_range", (stated, stated)))
+    value = f"{item}_value_pct"
+    return packages.SideItem(
+        item, low=low, high=high, step=float(get(table, schema.NEW_AGREEMENT, f"{item}_pct_step")),
+        stated=stated, us_value_pct=float(get(us, schema.NEGOTIATOR, value)),
+        rok_value_pct=float(get(rok, schema.NEGOTIATOR, value)))

@@ -32,6 +32,33 @@ AGREEMENT_IN_FORCE = {
                    "amount in force: the US bottom line stops there however long the gap "
                    "(false: gap pressure may take it lower, and a deal may be a cut)"),
 }
+# What each side item (``packages.SIDE_ITEMS``) is: a KRW of the amount that is ...
+SIDE_ITEM_DOCS = {
+    "in_kind": "paid in kind (construction and logistics) rather than in cash",
+    "wage_share": "earmarked for the Korean employees' wages (the wage carve-out)",
+}
+
+
+def _side_item_keys(item: str) -> dict[str, Field]:
+    """``[new_agreement]``'s keys of one side item: its stated share, range and step."""
+    what = SIDE_ITEM_DOCS[item]
+    return {
+        f"{item}_pct": _num(0.0, 0.0, 100.0, "%", f"side item: share of the amount {what}; "
+                            "the stated share, at which amounts in money are meant"),
+        f"{item}_pct_range": Field("numbers", None, 0.0, 100.0, unit="%", doc=f"[low, high] "
+                                   f"of the negotiated {item}_pct; absent: {item}_pct, fixed"),
+        f"{item}_pct_step": _num(10.0, 0.5, 100.0, "%", f"{item}_pct is negotiated in steps "
+                                 "of about this size"),
+    }
+
+
+def _side_item_value(item: str) -> Field:
+    """A side's ``{item}_value_pct``: what the item is worth to it relative to cash."""
+    return _num(0.0, -100.0, 100.0, "%", f"side item: what a KRW {SIDE_ITEM_DOCS[item]} "
+                "is worth to this side, in % more or less than a KRW in cash (US below 0: "
+                "worth less to it; ROK below 0: costs it less)")
+
+
 NEW_AGREEMENT = {
     "term_years": Field("integer", 1, 1, 10, unit="years", doc="term of the new agreement; "
                         "when negotiated, the reference term amounts are meant in"),
@@ -56,6 +83,7 @@ NEW_AGREEMENT = {
                                "2, 3, ... (the last repeats); default: the 11th SMA's 2022-25 "
                                "rises (data/sma_yearly.csv)"),
     "discount_pct": _num(0.0, 0.0, 50.0, "% a year", "discount rate of total_discounted_krw_bn"),
+    **{key: spec for item in packages.SIDE_ITEMS for key, spec in _side_item_keys(item).items()},
 }
 ROUNDS = {
     "protocol": Field("choice", "alternating", choices=("alternating", "simultaneous"),
@@ -86,6 +114,7 @@ NEGOTIATOR = {
                             doc="packages: which package with the tactic's target utility to "
                             "offer: the one closest to the opponent's last offer (Faratin et "
                             "al. 2002), or every issue conceded in proportion"),
+    **{f"{item}_value_pct": _side_item_value(item) for item in packages.SIDE_ITEMS},
 }
 PRINCIPAL = {
     "label": Field("text", "leader", doc="who the principal is (shown in traces)"),

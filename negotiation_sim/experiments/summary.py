@@ -90,7 +90,7 @@ def manifest_package(folder: str | Path) -> PackageSpace | None:
         resolved = meta["resolved_config"]
         if "new_agreement" not in resolved:
             resolved = resolved["scenario"]  # a sweep's: {"sweep": ..., "scenario": ...}
-        return package_space(resolved["new_agreement"])
+        return package_space(resolved["new_agreement"], resolved.get("us"), resolved.get("rok"))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
