@@ -281,9 +281,9 @@ class LeaderChange(Event):
     def cross_problems(cls, table: dict[str, Any], month: int | None, ctx: dict[str, Any]
                        ) -> list[tuple[str, str]]:
         side, demand = table["side"], table.get("demand")
-        floor = table.get("bottom_line", ctx["sides"][side]["bottom_line"])
+        floor = table.get("bottom_line", ctx["sides"][side].get("bottom_line"))
         sign = 1.0 if side == "us" else -1.0
-        if demand is not None and sign * (demand - floor) < 0:
+        if demand is not None and floor is not None and sign * (demand - floor) < 0:
             return [("bottom_line", f"{floor:g} is on the wrong side of the demand {demand:g}; "
                      "allowed: bottom line on the conceding side")]
         return []

@@ -397,7 +397,12 @@ def _cross_checks(ck: _Checker, r: dict[str, Any]) -> None:
     for side in schema.SIDES:
         s = r[side]
         sign = SIGN[side]
-        if sign * (s["opening"] - s["bottom_line"]) < 0:
+        given = [k for k in ("bottom_line", "bottom_line_utility") if s.get(k) is not None]
+        if len(given) != 1:
+            ck.add(f"{side}.bottom_line", "missing; allowed: an amount, or "
+                   "bottom_line_utility (a utility in [0, 1])" if not given else
+                   "given with bottom_line_utility; allowed: one of the two")
+        elif "bottom_line" in given and sign * (s["opening"] - s["bottom_line"]) < 0:
             want = "at or below" if side == "us" else "at or above"
             ck.add(f"{side}.bottom_line", f"{s['bottom_line']:g} is on the wrong side of the "
                    f"opening demand {s['opening']:g}; allowed: {want} the opening")
@@ -540,6 +545,8 @@ def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
     rounds = r["rounds"]
     counts = round_counts(rounds, start, horizon)
 
+    space = package_space(r["new_agreement"], r["us"], r["rok"])
+
     def side(name: str) -> Side:
         s = r[name]
         tactic = dict(s["tactic"])
@@ -547,7 +554,7 @@ def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
         return Side(
             side=name,
             opening=float(s["opening"]),
-            bottom_line=float(s["bottom_line"]),
+            bottom_line=_bottom_line(space, r, name),
             gap_cost=float(s["gap_cost"]),
             gap_sensitivity=float(s["gap_sensitivity"]),
             tactic=tactic.pop("name"),
@@ -588,8 +595,22 @@ def from_dict(raw: dict[str, Any], source: str = "<scenario>") -> Scenario:
                       for side, t in r.get("ratification", {}).items()},
         resolved=r,
         source=source,
-        package=package_space(r["new_agreement"], r["us"], r["rok"]),
+        package=space,
     )
+
+
+def _bottom_line(space: packages.PackageSpace, r: dict[str, Any], name: str) -> float:
+    """A side's bottom line in money: as given, or from ``bottom_line_utility`` (the amount
+    under the stated package with that utility, no further than the opening)."""
+    s = r[name]
+    if s.get("bottom_line") is not None:
+        return float(s["bottom_line"])
+    other = r["rok" if name == "us" else "us"]
+    sign = SIGN[name]
+    amount = packages.bottom_line_for_utility(space, sign, float(s["renewal_pct"]),
+                                              float(s["opening"]), float(other["opening"]),
+                                              float(s["bottom_line_utility"]))
+    return sign * min(sign * amount, sign * float(s["opening"]))
 
 
 def package_space(table: dict[str, Any], us: dict[str, Any] | None = None,

@@ -100,7 +100,13 @@ ROUNDS = {
 }
 NEGOTIATOR = {
     "opening": amount(doc="opening demand (first-year amount)"),
-    "bottom_line": amount(doc="initial mandate: worst acceptable amount"),
+    "bottom_line": amount(None, "initial mandate: worst acceptable amount (or give "
+                          "bottom_line_utility)"),
+    "bottom_line_utility": _num(None, 0.0, 1.0, "", "packages: the initial mandate as a "
+                                "utility instead, 0 at this side's worst package (the "
+                                "opponent's opening with the terms worst for this side) to 1 "
+                                "at its ideal; the amount under the stated package with that "
+                                "value becomes the bottom line (no further than the opening)"),
     "gap_cost": _num(1.0, 0.0, 1e4, "cost units / month", "cost this side bears per gap month"),
     "gap_sensitivity": _num(0.0, 0.0, 1e5, "KRW bn / cost unit",
                             "bottom-line move per unit of accumulated gap cost"),

@@ -238,13 +238,34 @@ def add_package(raw: dict, vary, runs: int, varied: set[str]) -> None:
                 else stated + float(prng.uniform(0, 4)))
         table["escalator_pct_range"] = [low, high]
         table["escalator_pct_step"] = float(prng.choice([0.25, 0.5, 1.0, 2.0]))
-    if not (negotiate_term or negotiate_pct):
+    items = add_side_items(raw, int(raw["scenario"]["krw_per_usd"] * 1e6) + 1)
+    if not (negotiate_term or negotiate_pct or items):
         return
     for side in ("us", "rok"):
         raw[side]["renewal_pct"] = float(prng.uniform(-10, 60))
         raw[side]["package_choice"] = str(prng.choice(["tradeoff", "proportional"]))
         if prng.random() < 0.3:
             vary(f"{side}.renewal_pct", lambda: float(prng.uniform(-10, 60)))
+
+
+def add_side_items(raw: dict, seed: int) -> bool:
+    """In about a third of the package structures, one or both side items negotiated over
+    a random range, grid and stated share, with random values to each side (on their own
+    generator, so structures drawn before side items existed keep their other keys)."""
+    prng = np.random.default_rng(seed)
+    if prng.random() >= 0.35:
+        return False
+    table = raw["new_agreement"]
+    for item in prng.permutation(["in_kind", "wage_share"])[: int(prng.integers(1, 3))]:
+        low = float(prng.choice([0.0, 10.0, 50.0]))
+        high = low + float(prng.choice([20.0, 40.0, 50.0]))
+        step = float(prng.choice([5.0, 10.0, 20.0]))
+        table[f"{item}_pct_range"] = [low, high]
+        table[f"{item}_pct_step"] = step
+        table[f"{item}_pct"] = float(prng.choice([low, high, low + step]))
+        for side in ("us", "rok"):
+            raw[side][f"{item}_value_pct"] = float(prng.uniform(-40.0, 10.0))
+    return True
 
 
 def add_two_level_game(rng: np.random.Generator, raw: dict, vary, n_months: int,
@@ -326,7 +347,8 @@ def assert_same_outcomes(mesa: pd.DataFrame, fast: pd.DataFrame, context: str) -
 def test_fast_engine_matches_mesa_on_random_parameter_sets():
     rng = np.random.default_rng(20240905)
     tables, n_sets = [], 0
-    negotiated = {"agreed": 0, "other_term": 0, "other_escalator": 0}
+    negotiated = {"agreed": 0, "other_term": 0, "other_escalator": 0, "items": 0,
+                  "other_items": 0}
     for batch in range(48):
         raw, overrides = random_batch(rng, runs=25)
         scenario = from_dict(raw, f"<conformance batch {batch}>")
@@ -345,6 +367,11 @@ def test_fast_engine_matches_mesa_on_random_parameter_sets():
             negotiated["other_term"] += int((deals.term_years != scenario.term_years).sum())
             negotiated["other_escalator"] += int((~np.isclose(deals.escalator_pct.astype(float),
                                                               stated, equal_nan=True)).sum())
+            for item in scenario.package.items:
+                if item.negotiated:
+                    negotiated["items"] += len(deals)
+                    negotiated["other_items"] += int(
+                        (deals[f"{item.name}_pct"] != item.stated).sum())
     assert n_sets >= 1000
     every = pd.concat(tables)
     # The sample reaches every behaviour the rules have (a test that could not fail
@@ -368,6 +395,8 @@ def test_fast_engine_matches_mesa_on_random_parameter_sets():
     # ... and of negotiated packages: deals whose term or escalator is not the stated one.
     assert negotiated["agreed"] > 150
     assert negotiated["other_term"] > 30 and negotiated["other_escalator"] > 30
+    # ... and of side items: deals at shares other than the stated ones.
+    assert negotiated["items"] > 50 and negotiated["other_items"] > 20
     assert (every.lead_months > 0).sum() > 100
 
 
