@@ -48,6 +48,16 @@ COLUMNS: dict[str, str] = {
     "escalator_pct_p90": "90th percentile of the escalator agreed, % a year (when negotiated)",
     "cap_binds_share": "share of agreed runs whose cap on a CPI- or budget-linked escalator "
                        "binds (is below the linked rise in some later year of the term)",
+    # only when the scenario negotiates a side item (new_agreement.in_kind_pct_range,
+    # new_agreement.wage_share_pct_range)
+    "in_kind_pct_p10": "10th percentile of the share of the amount paid in kind, % (when "
+                       "negotiated)",
+    "in_kind_pct_median": "median share paid in kind, % (when negotiated)",
+    "in_kind_pct_p90": "90th percentile of the share paid in kind, % (when negotiated)",
+    "wage_share_pct_p10": "10th percentile of the share of the amount earmarked for the "
+                          "Korean employees' wages, % (when negotiated)",
+    "wage_share_pct_median": "median wage share, % (when negotiated)",
+    "wage_share_pct_p90": "90th percentile of the wage share, % (when negotiated)",
 }
 
 # The printed table's columns (summarize, sweep) and what each shows.
@@ -64,11 +74,14 @@ PRINTED: dict[str, str] = {
     "amount bn won p50 [p10, p90]": "first-year amount agreed, median, 10th and 90th percentiles",
     "increase % p50": "median increase over the agreement in force",
 }
-# Printed after those when the scenario negotiates the term or the escalator.
+# Printed after those when the scenario negotiates the term, the escalator or a side item.
 PACKAGE_PRINTED: dict[str, str] = {
     "term years p50 [p10, p90]": "term agreed (only when the term is negotiated)",
     "escalator % p50 [p10, p90]": "escalator agreed: fixed rate or cap (only when negotiated)",
     "cap binds %": "share of agreed runs whose escalator cap binds (linked rules, negotiated)",
+    "in kind % p50 [p10, p90]": "share of the amount paid in kind (only when negotiated)",
+    "wage share % p50 [p10, p90]": "share earmarked for the Korean employees' wages (only "
+                                   "when negotiated)",
 }
 
 # Statistics a figure can show (summarize --plot --metric), with their axis labels.
@@ -83,6 +96,8 @@ PLOT_METRICS: dict[str, str] = {
     "term_median": "median term (years; negotiated term)",
     "escalator_pct_median": "median escalator (%; negotiated escalator)",
     "cap_binds_share": "share of caps that bind (negotiated cap)",
+    "in_kind_pct_median": "median share paid in kind (%; negotiated)",
+    "wage_share_pct_median": "median wage share (%; negotiated)",
 }
 DEFAULT_HEATMAPS = ("agreed_before_expiry", "gap_median")
 CURVES_FIGURE = "response_curves.png"

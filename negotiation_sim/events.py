@@ -48,13 +48,16 @@ class Record:
     def describe(self, escalator: str | None = None) -> str:
         """A short human text: 'walkout (us)', 'leader_change (us: Biden)'; a deal of a
         negotiated package in words: 'tentative deal 1,165.8 bn won, 6 years, cap 1%'
-        (``escalator``: the scenario's rule name, for how its number reads)."""
+        (``escalator``: the scenario's rule name, for how its number reads), with the side
+        items a deal record carries when some is negotiated ('..., cap 6%, 20% in kind')."""
         if "term_years" in self.fields and "amount_krw_bn" in self.fields:
             who = f" ({self.side})" if self.side else ""
+            items = [(name, self.fields[f"{name}_pct"]) for name in formatting.ITEM_WORDS
+                     if f"{name}_pct" in self.fields]
             return (f"{self.kind.replace('_', ' ')}{who} {self.fields['amount_krw_bn']:,.1f} "
                     "bn won, "
                     + formatting.package_text(escalator, self.fields["term_years"],
-                                              self.fields.get("escalator_pct")))
+                                              self.fields.get("escalator_pct"), items=items))
         detail = ", ".join(f"{v:g}" if isinstance(v, float) else str(v)
                            for v in self.fields.values())
         who = ": ".join(filter(None, [self.side, detail]))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 
 def human(value: object, digits: int = 4) -> str:
@@ -74,11 +76,32 @@ def term_text(term: object, compact: bool = False) -> str:
 
 
 def package_text(rule: str | None, term: object = None, pct: object = None,
-                 long: bool = False, compact: bool = False) -> str:
-    """A package's term and escalator: '6 years, cap 1%', '6y, cap 5.5%' (``compact``),
-    '6 years, budget-linked capped at 6%' (``long``); a part given as None is left out,
-    so a table may show only the negotiated issues."""
+                 long: bool = False, compact: bool = False,
+                 items: Sequence[tuple[str, object]] = ()) -> str:
+    """A package's term, escalator and side items: '6 years, cap 1%', '6y, cap 5.5%'
+    (``compact``), '6 years, budget-linked capped at 6%' (``long``), '6 years, cap 6%,
+    20% in kind, 40% wages' (``items``: (name, share) pairs, ``item_text``); a part given
+    as None is left out, so a table may show only the negotiated issues."""
     parts = [] if term is None else [term_text(term, compact)]
     if rule is not None or pct is not None:
         parts.append(escalator_text(rule, pct, long))
+    parts += [item_text(name, share) for name, share in items]
     return ", ".join(p for p in parts if p)
+
+
+# The side items (``packages.SIDE_ITEMS``, in that order) in words.
+ITEM_WORDS = {"in_kind": "in kind", "wage_share": "wages"}
+
+
+def item_text(name: str, share: object) -> str:
+    """A side item's share: '20% in kind', '40% wages' ('-% in kind': missing)."""
+    return f"{human(share)}% {ITEM_WORDS.get(name, name)}"
+
+
+def negotiated_items(space: Any, row: Any, prefix: str = "") -> list[tuple[str, object]]:
+    """(name, share) of each side item ``space`` negotiates (a ``PackageSpace``), the
+    share read from ``row`` (a dict, a record's fields or a table row) at
+    ``{prefix}{name}_pct``: 'in_kind_pct' of an outcome, 'us_offer_in_kind_pct' of a
+    trace row (``prefix`` 'us_offer_'); [] when no item is negotiated."""
+    return [(item.name, row[f"{prefix}{item.name}_pct"]) for item in space.items
+            if item.negotiated]

@@ -219,3 +219,84 @@ def test_docs_python_example_runs(monkeypatch) -> None:
     state, exported = namespace["state"], namespace["exported"]
     assert state.agreement is not None and exported.us(state.agreement) >= 0
     assert list(namespace["table"]["negotiators"]) == ["ours", "negmas"]
+
+
+def _with_items(scenario):
+    """The scenario with both side items negotiated (in kind 0-40% in steps of 10, stated
+    0; the wage share 0-60% in steps of 20, stated 20)."""
+    import dataclasses
+
+    from negotiation_sim.packages import SideItem
+
+    return dataclasses.replace(scenario, package=dataclasses.replace(
+        scenario.package,
+        in_kind=SideItem("in_kind", 0.0, 40.0, 10.0, 0.0, -30.0, -20.0),
+        wage_share=SideItem("wage_share", 0.0, 60.0, 20.0, 20.0, -10.0, -40.0)))
+
+
+def test_side_items_are_exported_issues_and_the_ufuns_equal_ours() -> None:
+    from negmas.sao import AspirationNegotiator
+
+    scenario = _with_items(load_scenario(SMA11, WIDER))
+    exported = nm.export(scenario)
+    space = exported.outcome_space
+    assert [issue.name for issue in space.issues] == [
+        "amount_krw_bn", "term_years", "escalator_pct", "in_kind_pct", "wage_share_pct"]
+    assert list(space.issues[3].all) == [0.0, 10.0, 20.0, 30.0, 40.0]
+    assert list(space.issues[4].all) == [0.0, 20.0, 40.0, 60.0]
+    assert space.cardinality == 203 * 1 * 13 * 5 * 4
+    grid = nm.amount_grid(scenario)
+    picks = [(1230.0, 6, 6.0, 0.0, 20.0), (1300.0, 6, 0.0, 40.0, 60.0),
+             (grid[50], 6, 2.5, 10.0, 0.0), (5750.0, 6, 6.0, 30.0, 40.0)]
+    for side, ufun in (("us", exported.us), ("rok", exported.rok)):
+        pref = nm.preferences(scenario, side)
+        for offer in picks:
+            assert offer in space
+            amount, term, pct, *items = offer
+            assert ufun(offer) == float(packages.utility(scenario.package, pref, amount, term,
+                                                         pct, tuple(items)))
+        ideal, bottom = packages.extreme_packages(scenario.package, pref)
+        assert ufun(tuple(ideal)) == pytest.approx(1.0, abs=1e-12)
+        assert ufun(tuple(bottom)) == pytest.approx(0.0, abs=1e-12)
+    # hand-computed: every KRW bn paid 40% in kind and 60% to wages is worth to the US
+    # (1 - 0.4 x 0.3)(1 - 0.6 x 0.1) of one in cash, against (1 - 0.2 x 0.1) stated
+    us = nm.preferences(scenario, "us")
+    low, high = packages.utility_range(scenario.package, us)
+    value = packages.value(scenario.package, 1.0, 1300.0, 6, 6.0, us.renewal_pct)
+    hand = (value * (1 - 0.12) * (1 - 0.06) / (1 - 0.02) - low) / (high - low)
+    assert exported.us((1300.0, 6, 6.0, 40.0, 60.0)) == pytest.approx(hand, rel=1e-12)
+    # the US wants little in kind and little earmarked; the ROK (who pays less that way)
+    # the opposite
+    assert exported.us((1300.0, 6, 3.0, 0.0, 0.0)) > exported.us((1300.0, 6, 3.0, 40.0, 60.0))
+    assert exported.rok((1300.0, 6, 3.0, 0.0, 0.0)) < exported.rok((1300.0, 6, 3.0, 40.0, 60.0))
+    state = nm.negotiate(exported, AspirationNegotiator, AspirationNegotiator, steps=1000, seed=0)
+    agreement = state.agreement
+    assert agreement is not None and agreement in space and len(agreement) == 5
+    amount, term, pct, *items = agreement
+    for side, ufun in (("us", exported.us), ("rok", exported.rok)):
+        u = packages.utility(scenario.package, nm.preferences(scenario, side), amount, term,
+                             pct, tuple(items))
+        assert ufun(agreement) == float(u) >= 0.0
+
+
+def test_side_items_in_the_table(capsys) -> None:
+    from negotiation_sim.cli.negmas import describe_space, format_table
+
+    scenario = _with_items(load_scenario(SMA11, WIDER))
+    table = nm.compare(scenario, steps=1000)
+    assert list(table.columns[7:10]) == ["escalator_pct", "in_kind_pct", "wage_share_pct"]
+    outcome = run(scenario, seed=0, trace=False).outcome
+    ours, theirs = table.to_dict(orient="records")
+    assert (ours["in_kind_pct"], ours["wage_share_pct"]) == (outcome.in_kind_pct,
+                                                            outcome.wage_share_pct)
+    assert ours["us_utility"] == float(packages.utility(
+        scenario.package, nm.preferences(scenario, "us"), outcome.amount_krw_bn, 6,
+        outcome.escalator_pct, (outcome.in_kind_pct, outcome.wage_share_pct)))
+    lines = format_table(table, "budget").splitlines()
+    assert lines[0].split()[9:13] == ["in", "kind", "%", "wage"]
+    assert lines[2].split()[-5:-3] == [f"{theirs['in_kind_pct']:g}",
+                                       f"{theirs['wage_share_pct']:g}"]
+    assert describe_space(scenario, nm.issue_values(scenario)).endswith(
+        "; in kind 0 to 40 % of the amount, 5 values; wage share 0 to 60 % of the amount, "
+        "4 values: 52,780 outcomes")
+    assert "in_kind_pct" not in nm.compare(load_scenario(SMA11, WIDER), steps=10).columns

@@ -91,7 +91,8 @@ def main(args: argparse.Namespace) -> int:
 
 
 def describe_space(scenario: Any, values: dict[str, tuple[Any, ...]]) -> str:
-    """One line: each exported issue's range and number of values, and the outcomes."""
+    """One line: each exported issue's range and number of values, and the outcomes
+    (with '; in kind 0 to 40 % of the amount, 5 values' per negotiated side item)."""
     from ..formatting import human
 
     amount, terms, pcts = (values[k] for k in ("amount_krw_bn", "term_years",
@@ -104,18 +105,26 @@ def describe_space(scenario: Any, values: dict[str, tuple[Any, ...]]) -> str:
             return f"{human(v[0])}{unit} (fixed)"
         return f"{human(v[0])} to {human(v[-1])}{unit}, {len(v)} values"
 
+    items = [(name, values[f"{name}_pct"]) for name in ITEM_WORDS if f"{name}_pct" in values]
     n = len(amount) * len(terms) * len(pcts)
+    for _, levels in items:
+        n *= len(levels)
+    shares = "".join(f"; {ITEM_WORDS[name]} {span(levels, ' % of the amount')}"
+                     for name, levels in items)
     return (f"exported package space: amount {span(amount, ' bn won')}; term "
-            f"{span(terms, ' years')}; escalator ({what}) {span(pcts, ' % a year')}: "
-            f"{n:,} outcomes")
+            f"{span(terms, ' years')}; escalator ({what}) {span(pcts, ' % a year')}"
+            f"{shares}: {n:,} outcomes")
 
 
 def format_table(table: Any, escalator: str) -> str:
-    """The rows as aligned text: one line per negotiation."""
+    """The rows as aligned text: one line per negotiation (a column per negotiated side
+    item after the escalator)."""
     from ..formatting import human
 
+    items = [name for name in ITEM_WORDS if f"{name}_pct" in table.columns]
     header = ["negotiators", "seed", "agreed", "amount bn won", "term", "escalator %",
-              "US utility", "ROK utility", "steps"]
+              *(f"{ITEM_WORDS[name]} %" for name in items), "US utility", "ROK utility",
+              "steps"]
     lines = [header]
     for row in table.to_dict(orient="records"):
         agreed = bool(row["agreed"])
@@ -128,12 +137,17 @@ def format_table(table: Any, escalator: str) -> str:
             f"{row['negotiators']}: {row['us']} vs {row['rok']}", str(row["seed"]),
             "yes" if agreed else "no", f"{row['amount_krw_bn']:,.1f}" if agreed else "-",
             str(int(row["term_years"])) if agreed else "-", pct_text,
+            *(human(row[f"{name}_pct"]) if agreed else "-" for name in items),
             f"{row['us_utility']:.4f}" if agreed else "-",
             f"{row['rok_utility']:.4f}" if agreed else "-", str(row["steps"])])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
                                for i, (cell, w) in enumerate(zip(line, widths, strict=True)))
                      .rstrip() for line in lines)
+
+
+# The side items' exported issues (``interop.negmas.item_issues``) as the table names them.
+ITEM_WORDS = {"in_kind": "in kind", "wage_share": "wage share"}
 
 
 def _plain(value: Any) -> Any:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..packages import PackageSpace
+    from ..scenario import Scenario
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,9 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from .. import events, storage
+    from .. import storage
     from ..api import run
-    from ..outcome import unit_label
     from ..scenario import load_scenario
 
     seed_option(args.seed)
@@ -54,22 +54,33 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(outcome))
         return 0
-    print(f"{scenario.name}: {scenario.description}")
-    space = scenario.package
-    print(_outcome_table(outcome, scenario.krw_per_usd, space.negotiated).to_string(header=False))
-    print()
-    cols = ["month", "round_held", "us_offer", "rok_offer", "us_bottom_line", "rok_bottom_line",
-            "in_gap", "events"]
-    table = result.trace[cols].round(1)
-    if space.negotiated:  # each side's term and escalator, next to its offer
-        for side in ("us", "rok"):
-            table.insert(cols.index("rok_offer") + (1 if side == "us" else 2),
-                         f"{side}_package", package_column(result.trace, side, space))
-    table["events"] = table["events"].map(lambda cell: events.describe(cell, space.escalator))
-    print(table.rename(columns=unit_label).to_string(index=False))
+    print(report(scenario, outcome, result.trace))
     if folder is not None:
         print(f"\nwrote {folder.path}/trace.csv, trace.parquet, outcome.json, manifest.json")
     return 0
+
+
+def report(scenario: Scenario, outcome: dict, trace: pd.DataFrame) -> str:
+    """What ``run`` prints for one run: the outcome in words, then the month table (each
+    side's package next to its offer when the package is negotiated)."""
+    import pandas as pd
+
+    from .. import events
+    from ..outcome import unit_label
+
+    space = scenario.package
+    cols = ["month", "round_held", "us_offer", "rok_offer", "us_bottom_line", "rok_bottom_line",
+            "in_gap", "events"]
+    table = trace[cols].round(1)
+    if space.negotiated:  # each side's term, escalator and side items, next to its offer
+        for side in ("us", "rok"):
+            table.insert(cols.index("rok_offer") + (1 if side == "us" else 2),
+                         f"{side}_package", package_column(trace, side, space))
+    table["events"] = table["events"].map(lambda cell: events.describe(cell, space.escalator))
+    with pd.option_context("display.max_colwidth", None):  # a package with side items
+        head = _outcome_table(outcome, scenario.krw_per_usd, space).to_string(header=False)
+    return "\n".join([f"{scenario.name}: {scenario.description}", head, "",
+                      table.rename(columns=unit_label).to_string(index=False)])
 
 
 def _replicated(args: argparse.Namespace, overrides: dict[str, object]) -> int:
@@ -119,29 +130,33 @@ def _command_line(args: argparse.Namespace) -> str:
 
 def package_column(trace: pd.DataFrame, side: str, space: PackageSpace) -> pd.Series:
     """A side's package on the table each month, compact and only the negotiated issues:
-    '6y, cap 5.5%', '1y', 'cap 1%'; '-' when no offer is on the table."""
+    '6y, cap 5.5%', '1y', 'cap 1%', 'cap 1%, 20% in kind, 40% wages'; '-' when no offer
+    is on the table."""
     import pandas as pd
 
-    from ..formatting import package_text
+    from ..formatting import negotiated_items, package_text
 
-    terms = trace[f"{side}_offer_term"]
-    pcts = trace[f"{side}_offer_escalator_pct"]
     show_term, show_pct = space.term_max > space.term_min, space.pct_high > space.pct_low
+    prefix = f"{side}_offer_"
 
-    def cell(term: float, pct: float) -> str:
+    def cell(row: pd.Series) -> str:
+        term, pct = row[f"{prefix}term"], row[f"{prefix}escalator_pct"]
         if term != term:  # NaN: no offer this month
             return "-"
         return package_text(space.escalator if show_pct else None,
                             term if show_term else None, pct if show_pct else None,
-                            compact=True)
+                            compact=True, items=negotiated_items(space, row, prefix))
 
-    return pd.Series([cell(t, p) for t, p in zip(terms, pcts, strict=True)], index=trace.index)
+    return pd.Series([cell(row) for _, row in trace.iterrows()], index=trace.index,
+                     dtype=object)
 
 
-def _outcome_table(o: dict, rate: float, negotiated: bool = False) -> pd.Series:
+def _outcome_table(o: dict, rate: float, space: PackageSpace | None = None) -> pd.Series:
+    """The outcome in words; the agreed package (with its side items when negotiated) and
+    its payments when ``space`` negotiates more than the amount."""
     import pandas as pd
 
-    from ..formatting import package_text
+    from ..formatting import negotiated_items, package_text
 
     amount = "-" if o["amount_krw_bn"] is None else (
         f"{o['amount_krw_bn']:,.1f} bn won (${o['amount_usd_m']:,.0f}M at {rate:,.0f} won/$), "
@@ -152,10 +167,11 @@ def _outcome_table(o: dict, rate: float, negotiated: bool = False) -> pd.Series:
         "first-year amount": amount, "gap": gap, "rounds held": o["rounds_held"],
         "walk-outs": o["walkouts"], "vetoes": o["vetoes"],
     }
-    if negotiated:  # the agreed package: term, escalator and what it pays
+    if space is not None and space.negotiated:  # the agreed package and what it pays
         paid = o["payments_krw_bn"]
         rows["package"] = "-" if not paid else package_text(
-            o["escalator"], o["term_years"], o["escalator_pct"], long=True)
+            o["escalator"], o["term_years"], o["escalator_pct"], long=True,
+            items=negotiated_items(space, o))
         yearly = "" if not paid or len(paid) == 1 else (
             f", {paid[0]:,.1f} a year" if paid[0] == paid[-1]
             else f", {paid[0]:,.1f} to {paid[-1]:,.1f} a year")

@@ -42,6 +42,8 @@ PACKAGE_METRICS: dict[str, tuple[str, str, str]] = {
     "term_years": ("term_years", "median", "median term (years)"),
     "escalator_pct": ("escalator_pct", "median", "median escalator (%)"),
     "cap_binds": ("cap_binds", "rate", "escalator cap binds (agreed)"),
+    "in_kind_pct": ("in_kind_pct", "median", "median share in kind (%)"),
+    "wage_share_pct": ("wage_share_pct", "median", "median wage share (%)"),
 }
 ALL_METRICS = METRICS | PACKAGE_METRICS
 RESAMPLES = 2000

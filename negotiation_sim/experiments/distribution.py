@@ -31,8 +31,10 @@ SHARES = ("p_agreed", "p_agreed_before_expiry", "p_gap")
 # Package quantities (issue 12), present when the scenario negotiates them: the term
 # (years) when the term is negotiated; the escalator number and, for a CPI- or
 # budget-linked rule, the share of agreed runs whose cap binds (is below the rise the
-# linked path would give in some later year of the term) when the escalator is.
-PACKAGE_QUANTITIES = ("term_years", "escalator_pct")
+# linked path would give in some later year of the term) when the escalator is; each
+# side item's agreed share (``in_kind_pct``, ``wage_share_pct``) when it is negotiated.
+PACKAGE_QUANTITIES = ("term_years", "escalator_pct", "in_kind_pct", "wage_share_pct")
+ITEM_LABELS = {"in_kind_pct": "in kind (% of amount)", "wage_share_pct": "wage share (%)"}
 
 
 def replication_seeds(seed: int, replications: int) -> np.ndarray:
@@ -106,7 +108,8 @@ def outcome_arrays(outcomes: pd.DataFrame, expiry: str) -> dict[str, np.ndarray]
 
 def package_keys(space: PackageSpace | None) -> list[str]:
     """The package quantities a batch of this package space reports: 'term_years',
-    'escalator_pct', 'cap_binds' (a share), those negotiated only; [] for one issue."""
+    'escalator_pct', 'cap_binds' (a share), 'in_kind_pct', 'wage_share_pct' (the side
+    items' agreed shares), those negotiated only; [] for one issue."""
     if space is None or not space.negotiated:
         return []
     keys = ["term_years"] if space.term_max > space.term_min else []
@@ -114,7 +117,14 @@ def package_keys(space: PackageSpace | None) -> list[str]:
         keys.append("escalator_pct")
         if space.escalator in ("cpi", "budget"):
             keys.append("cap_binds")
-    return keys
+    return keys + [f"{item.name}_pct" for item in space.items if item.negotiated]
+
+
+def package_columns(space: PackageSpace | None) -> list[str]:
+    """The outcome columns ``package_arrays`` reads for this package space."""
+    keys = package_keys(space)
+    return ["term_years", "escalator_pct", *(k for k in keys if k in ITEM_LABELS)] if keys \
+        else []
 
 
 def cap_binds(space: PackageSpace, term: np.ndarray, pct: np.ndarray) -> np.ndarray:
@@ -143,6 +153,10 @@ def package_arrays(outcomes: pd.DataFrame, space: PackageSpace | None) -> dict[s
     out = {"term_years": term, "escalator_pct": pct}
     if "cap_binds" in keys:
         out["cap_binds"] = np.where(agreed, cap_binds(space, term, pct), np.nan)
+    for key in keys:
+        if key in ITEM_LABELS:
+            out[key] = np.where(agreed, outcomes[key].to_numpy(dtype=float, na_value=np.nan),
+                                np.nan)
     return {k: out[k] for k in keys}
 
 
@@ -163,7 +177,8 @@ def distribution(outcomes: pd.DataFrame, expiry: str,
     (every run; no deal: up to the horizon), ``lead_months``, ``amount_krw_bn`` and
     ``increase_pct`` (agreed runs). A percentile with no run to take it from is None.
     When ``space`` negotiates them (``package_keys``), also {p10, p50, p90} of
-    ``term_years`` and ``escalator_pct`` and ``p_cap_binds`` (shares of agreed runs).
+    ``term_years``, ``escalator_pct``, ``in_kind_pct`` and ``wage_share_pct`` and
+    ``p_cap_binds`` (shares of agreed runs).
     """
     a = outcome_arrays(outcomes, expiry)
     n = len(outcomes)
@@ -210,7 +225,8 @@ def format_distribution(dist: dict[str, Any]) -> str:
     width = max(len(v) for v in labels.values()) + 2
     lines += ["", f"{'':<{width}}" + "".join(f"{k:>10}" for k in QUANTILES)]
     labels |= {key: label for key, label in (("term_years", "term (years)"),
-                                             ("escalator_pct", "escalator (%)"))
+                                             ("escalator_pct", "escalator (%)"),
+                                             *ITEM_LABELS.items())
                if key in dist}
     for key, label in labels.items():
         cells = "".join(f"{human(dist[key][k]):>10}" for k in QUANTILES)

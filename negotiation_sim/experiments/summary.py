@@ -39,13 +39,15 @@ STATS = ["runs", "failed", "agreement_rate", "agreed_before_expiry", "gap_share"
          "censored", "amount_mean", "amount_p10", "amount_median", "amount_p90",
          "increase_mean", "increase_p10", "increase_median", "increase_p90"]
 # Package statistics (issue 12), after STATS when the scenario negotiates the term
-# (``term_*``) or the escalator number (``escalator_pct_*``; ``cap_binds_share`` for a
-# CPI- or budget-linked rule); columns.COLUMNS says what each holds.
+# (``term_*``), the escalator number (``escalator_pct_*``; ``cap_binds_share`` for a
+# CPI- or budget-linked rule) or a side item (``in_kind_pct_*``, ``wage_share_pct_*``);
+# columns.COLUMNS says what each holds.
 PACKAGE_STATS = {"term_years": ["term_p10", "term_median", "term_p90"],
                  "escalator_pct": ["escalator_pct_p10", "escalator_pct_median",
                                    "escalator_pct_p90"],
-                 "cap_binds": ["cap_binds_share"]}
-PACKAGE_NEEDED = ["term_years", "escalator_pct"]
+                 "cap_binds": ["cap_binds_share"],
+                 **{item: [f"{item}_p10", f"{item}_median", f"{item}_p90"]
+                    for item in ("in_kind_pct", "wage_share_pct")}}
 MAX_LEVELS = 25  # more distinct values than this: quantile bins
 EXPIRY_KEY = "agreement_in_force.expires"
 
@@ -103,16 +105,17 @@ def load(runs: pd.DataFrame | str | Path, expiry: str | None = None,
     ``lead_months`` (NaN without an agreement or a known expiry), ``censored``,
     ``amount_krw_bn``, ``increase_pct`` as plain numpy columns (about 60 bytes a run);
     when ``package`` (read from a folder's manifest when not given) negotiates them, also
-    ``term_years``, ``escalator_pct`` and ``cap_binds`` (``distribution.package_keys``).
+    ``term_years``, ``escalator_pct``, ``cap_binds`` and the side items' ``in_kind_pct``
+    and ``wage_share_pct`` (``distribution.package_keys``).
     Read from disk, only these columns are read, one row group (chunk) at a time.
     """
-    from .distribution import package_keys
+    from .distribution import package_columns
 
     if isinstance(runs, pd.DataFrame):
         if "ok" in runs.columns and "error" not in runs.columns:
             return runs, swept_parameters([c for c in runs.columns if c not in COMPACT])
         params = swept_parameters(runs.columns)
-        wanted = [*params, *NEEDED, *(PACKAGE_NEEDED if package_keys(package) else [])]
+        wanted = [*params, *NEEDED, *package_columns(package)]
         return _compact({c: runs[c] for c in wanted}, params, len(runs), expiry,
                         package), params
     path = Path(runs)
@@ -125,9 +128,9 @@ def load(runs: pd.DataFrame | str | Path, expiry: str | None = None,
         package = manifest_package(file.parent)
     reader = _open_runs(file)  # one row group (chunk) in memory
     params = swept_parameters(reader.schema_arrow.names)
-    if not set(PACKAGE_NEEDED) <= set(reader.schema_arrow.names):
-        package = None  # runs written before packages
-    wanted = [*params, *NEEDED, *(PACKAGE_NEEDED if package_keys(package) else [])]
+    if not set(package_columns(package)) <= set(reader.schema_arrow.names):
+        package = None  # runs written before packages (or side items)
+    wanted = [*params, *NEEDED, *package_columns(package)]
     n = reader.metadata.num_rows
     columns: dict[str, np.ndarray] = {}
     start = 0
@@ -176,7 +179,7 @@ def _open_runs(file: Path) -> pq.ParquetFile:
 
 def _compact(columns: dict[str, pd.Series], params: list[str], n: int,
              expiry: str | None = None, package: PackageSpace | None = None) -> pd.DataFrame:
-    from .distribution import lead_months, package_arrays
+    from .distribution import lead_months, package_arrays, package_columns
 
     ok = columns["error"].isna().to_numpy(dtype=bool)
     out = {p: columns[p].to_numpy() for p in params}
@@ -193,10 +196,9 @@ def _compact(columns: dict[str, pd.Series], params: list[str], n: int,
     for c in ("amount_krw_bn", "increase_pct"):
         out[c] = columns[c].astype(float).to_numpy(dtype=float, na_value=np.nan)
     if package is not None and "term_years" in columns:
-        out |= package_arrays(pd.DataFrame({"agreed": out["agreed"],
-                                            "term_years": columns["term_years"].to_numpy(),
-                                            "escalator_pct": columns["escalator_pct"]
-                                            .to_numpy()}), package)
+        out |= package_arrays(pd.DataFrame({
+            "agreed": out["agreed"],
+            **{c: columns[c].to_numpy() for c in package_columns(package)}}), package)
     return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
@@ -268,6 +270,10 @@ def _package_stats(runs: pd.DataFrame, column: Any, agreed: np.ndarray) -> dict[
     if "cap_binds" in runs.columns:
         binds = column("cap_binds")[agreed]
         out["cap_binds_share"] = float(binds.mean()) if len(binds) else np.nan
+    for item in ("in_kind_pct", "wage_share_pct"):
+        if item in runs.columns:
+            q = _quantiles(column(item)[agreed], item)
+            out |= {k: q[k] for k in PACKAGE_STATS[item]}
     return out
 
 
@@ -342,6 +348,10 @@ def format_summary(table: pd.DataFrame) -> str:
         show["escalator % p50 [p10, p90]"] = spread("escalator_pct")
     if "cap_binds_share" in table:
         show["cap binds %"] = pct("cap_binds_share")
+    if "in_kind_pct_median" in table:
+        show["in kind % p50 [p10, p90]"] = spread("in_kind_pct")
+    if "wage_share_pct_median" in table:
+        show["wage share % p50 [p10, p90]"] = spread("wage_share_pct")
     return show.to_string(index=False)
 
 

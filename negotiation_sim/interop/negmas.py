@@ -5,11 +5,13 @@ on them, and put their agreements next to our model's in one table.
 What is exported: the package space (first-year amount on a grid of ``n_amounts`` values
 from the lowest to the highest of the four openings and bottom lines, plus the two bottom
 lines; the term as an
-integer issue over its range; the escalator number on the scenario's grid ``pcts``) and
-each side's utility at the scenario's *initial* opening and bottom line, exactly
-``packages.utility`` (0 at the side's bottom-line package, which is the reserved value;
-1 at its ideal package). A fixed issue is exported with its one value, so every outcome
-is an ``(amount, term, escalator)`` tuple and a single-issue scenario exports too.
+integer issue over its range; the escalator number on the scenario's grid ``pcts``; each
+side item the scenario negotiates, ``in_kind_pct`` and ``wage_share_pct``, on its grid
+of shares) and each side's utility at the scenario's *initial* opening and bottom line,
+exactly ``packages.utility`` (0 at the side's bottom-line package, which is the reserved
+value; 1 at its ideal package). A fixed term or escalator is exported with its one value,
+so every outcome is an ``(amount, term, escalator)`` tuple, followed by the negotiated
+side items' shares, and a single-issue scenario exports too.
 
 What is not: gap pressure that moves bottom lines, leaders (mandates, vetoes), events,
 the calendar of rounds, the public and the legislature. NegMAS negotiators bargain over
@@ -42,6 +44,27 @@ ISSUES = ("amount_krw_bn", "term_years", "escalator_pct")  # names of the export
 SIDES = ("us", "rok")
 COLUMNS = ("negotiators", "us", "rok", "seed", "agreed", "amount_krw_bn", "term_years",
            "escalator_pct", "us_utility", "rok_utility", "steps")
+
+
+def item_issues(space: packages.PackageSpace) -> list[str]:
+    """The exported issues of the side items ``space`` negotiates ('in_kind_pct',
+    'wage_share_pct'), after ``ISSUES``; [] when none is (the export of before)."""
+    return [f"{item.name}_pct" for item in space.items if item.negotiated]
+
+
+def columns(space: packages.PackageSpace) -> list[str]:
+    """``compare``'s columns: ``COLUMNS``, with the negotiated side items' shares after
+    the escalator."""
+    at = COLUMNS.index("escalator_pct") + 1
+    return [*COLUMNS[:at], *item_issues(space), *COLUMNS[at:]]
+
+
+def item_levels(space: packages.PackageSpace, shares: tuple[Any, ...]) -> tuple[float, ...]:
+    """Every side item's level (``packages.utility``'s ``items``) from the shares of the
+    negotiated ones (an outcome's tail): the stated level of an item not negotiated."""
+    given = iter(shares)
+    return tuple(float(next(given)) if item.negotiated else float(item.stated)
+                 for item in space.items)
 MAX_SEED = 2**32 - 1  # NegMAS agents draw from the global random and numpy.random
 INSTALL = 'pip install -e ".[negmas]"'
 
@@ -79,17 +102,20 @@ def amount_grid(scenario: Scenario, n: int = DEFAULT_AMOUNTS) -> tuple[float, ..
 
 def issue_values(scenario: Scenario, n_amounts: int = DEFAULT_AMOUNTS
                  ) -> dict[str, tuple[Any, ...]]:
-    """The values of each exported issue (``ISSUES``), in order."""
+    """The values of each exported issue (``ISSUES``, then ``item_issues``), in order."""
     space = scenario.package
     return {"amount_krw_bn": amount_grid(scenario, n_amounts),
             "term_years": tuple(space.terms),
-            "escalator_pct": tuple(float(p) for p in space.pcts)}
+            "escalator_pct": tuple(float(p) for p in space.pcts),
+            **{f"{item.name}_pct": tuple(float(x) for x in item.levels)
+               for item in space.items if item.negotiated}}
 
 
 def outcome_space(scenario: Scenario, n_amounts: int = DEFAULT_AMOUNTS) -> Any:
     """The scenario's package space as a NegMAS discrete Cartesian outcome space: the
     amount and the escalator number as ordinal issues over their grids, the term as an
-    integer range (a one-value issue where fixed)."""
+    integer range (a one-value issue where fixed), and each negotiated side item's share
+    as an ordinal issue over its levels."""
     negmas = require_negmas()
     values = issue_values(scenario, n_amounts)
     terms = values["term_years"]
@@ -98,6 +124,8 @@ def outcome_space(scenario: Scenario, n_amounts: int = DEFAULT_AMOUNTS) -> Any:
         negmas.make_issue((terms[0], terms[-1]) if len(terms) > 1 else list(terms),
                           name="term_years"),
         negmas.make_issue(list(values["escalator_pct"]), name="escalator_pct"),
+        *(negmas.make_issue(list(values[name]), name=name)
+          for name in item_issues(scenario.package)),
     ]
     return negmas.make_os(issues, name=f"{scenario.name}-packages")
 
@@ -109,7 +137,8 @@ def _ufun_class() -> type:
     from negmas.preferences import UtilityFunction
 
     class PackageUtility(UtilityFunction):
-        """One side's ``packages.utility`` over ``(amount, term, escalator)`` outcomes."""
+        """One side's ``packages.utility`` over ``(amount, term, escalator)`` outcomes,
+        followed by the shares of the side items the space negotiates."""
 
         def __init__(self, space: packages.PackageSpace, pref: packages.Preferences,
                      **kwargs: Any) -> None:
@@ -124,8 +153,9 @@ def _ufun_class() -> type:
             key = tuple(offer)
             u = self._cache.get(key)
             if u is None:
-                amount, term, pct = key
-                u = float(packages.utility(self.space, self.pref, amount, term, pct))
+                amount, term, pct, *shares = key
+                items = item_levels(self.space, tuple(shares)) if shares else None
+                u = float(packages.utility(self.space, self.pref, amount, term, pct, items))
                 self._cache[key] = u
             return u
 
@@ -216,34 +246,39 @@ def negotiate(exported: Export, us_class: type, rok_class: type,
 
 
 def _row(who: str, us: str, rok: str, seed: int, scenario: Scenario,
-         package: tuple[float, int, float] | None, steps: int) -> dict[str, Any]:
-    """A row of the table: the package (None: no agreement) and each side's utility of it
-    under the exported (initial) preferences."""
+         package: tuple[float, ...] | None, steps: int) -> dict[str, Any]:
+    """A row of the table: the package (None: no agreement; after the escalator the
+    negotiated side items' shares) and each side's utility of it under the exported
+    (initial) preferences."""
+    space = scenario.package
+    names = item_issues(space)
     row: dict[str, Any] = {"negotiators": who, "us": us, "rok": rok, "seed": seed,
                            "agreed": package is not None, "steps": steps}
     if package is None:
         row.update({k: math.nan for k in ("amount_krw_bn", "us_utility", "rok_utility",
-                                          "escalator_pct")}, term_years=None)
+                                          "escalator_pct", *names)}, term_years=None)
         return row
-    amount, term, pct = package
-    space = scenario.package
+    amount, term, pct, *shares = package
+    items = item_levels(space, tuple(shares)) if names else None
     row.update(amount_krw_bn=float(amount), term_years=int(term),
-               escalator_pct=float(packages.escalator_pct_label(space, float(pct))))
+               escalator_pct=float(packages.escalator_pct_label(space, float(pct))),
+               **{name: float(x) for name, x in zip(names, shares, strict=True)})
     for side in SIDES:
         row[f"{side}_utility"] = float(packages.utility(space, preferences(scenario, side),
-                                                        amount, term, pct))
+                                                        amount, term, pct, items))
     return row
 
 
-def _our_package(scenario: Scenario, outcome: Any) -> tuple[float, int, float] | None:
+def _our_package(scenario: Scenario, outcome: Any) -> tuple[float, ...] | None:
     """The agreed package of our outcome, the escalator number as the model used it
-    (a linked rule's missing cap is ``inf``)."""
+    (a linked rule's missing cap is ``inf``), then the negotiated side items' shares."""
     if not outcome.agreed:
         return None
     pct = outcome.escalator_pct
     if pct is None or (isinstance(pct, float) and math.isnan(pct)):
         pct = math.inf
-    return outcome.amount_krw_bn, outcome.term_years, pct
+    return (outcome.amount_krw_bn, outcome.term_years, pct,
+            *(getattr(outcome, name) for name in item_issues(scenario.package)))
 
 
 def ours(scenario: Scenario, seed: int) -> dict[str, Any]:
@@ -258,7 +293,7 @@ def ours(scenario: Scenario, seed: int) -> dict[str, Any]:
 def compare(scenario: Scenario, pairs: list[tuple[str, str]] | None = None,
             steps: int = DEFAULT_STEPS, runs: int = 1, seed: int = 0,
             n_amounts: int = DEFAULT_AMOUNTS) -> Any:
-    """One table (pandas DataFrame, ``COLUMNS``): our model's runs at seeds ``seed`` ..
+    """One table (pandas DataFrame, ``columns``): our model's runs at seeds ``seed`` ..
     ``seed + runs - 1``, then each NegMAS pair (US class, ROK class) at the same seeds on
     the exported scenario for ``steps`` steps. ``steps`` is rounds held for our rows and
     NegMAS mechanism steps for theirs."""
@@ -274,5 +309,5 @@ def compare(scenario: Scenario, pairs: list[tuple[str, str]] | None = None,
             state = negotiate(exported, us_class, rok_class, steps, s)
             rows.append(_row("negmas", us_class.__name__, rok_class.__name__, s, scenario,
                              state.agreement, state.step))
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    table = pd.DataFrame(rows, columns=columns(scenario.package))
     return table.astype({"term_years": "Int64"})  # whole years; <NA> without a deal

@@ -17,9 +17,13 @@ from ..formatting import human
 from .style import ACCENT, CMAP, GAP_COLOR, NEUTRAL, US_COLOR, new_figure, save
 
 SHARES = ("agreed_before_expiry", "agreement_rate", "gap_share", "cap_binds_share")
-# A third row of response curves when the sweep's scenario negotiates the package.
+# More rows of response curves (two panels a row) when the sweep's scenario negotiates
+# the package: the term, the escalator and each side item it negotiates.
 PACKAGE_PANELS = (("term", "term (years)", "Term agreed"),
-                  ("escalator_pct", "escalator (% a year)", "Escalator agreed (rate or cap)"))
+                  ("escalator_pct", "escalator (% a year)", "Escalator agreed (rate or cap)"),
+                  ("in_kind_pct", "in kind (% of the amount)", "Share paid in kind"),
+                  ("wage_share_pct", "wage share (% of the amount)",
+                   "Share earmarked for the Korean employees' wages"))
 
 
 def _groups(runs: pd.DataFrame | str | Path, by: list[str], bins: int) -> pd.DataFrame:
@@ -48,13 +52,13 @@ def response_curves(runs: pd.DataFrame | str | Path, parameter: str, path: str |
                     bins: int = 5) -> Path:
     """Four panels against one swept parameter: share agreed before expiry (and agreed),
     median gap and lead months with their 10th-90th percentile band, median increase;
-    and, when the scenario negotiates them, the term and the escalator agreed (median
-    and band; the share of binding caps dashed)."""
+    and, when the scenario negotiates them, the term, the escalator and the side items'
+    shares agreed (median and band, two a row; the share of binding caps dashed)."""
     table = _groups(runs, [parameter], bins)
     package = [(prefix, label, title) for prefix, label, title in PACKAGE_PANELS
                if f"{prefix}_median" in table]
-    fig, axes = new_figure(3 if package else 2, 2, size=(10.0, 10.0 if package else 7.0),
-                           sharex=True)
+    extra = (len(package) + 1) // 2  # rows of package panels
+    fig, axes = new_figure(2 + extra, 2, size=(10.0, 7.0 + 3.0 * extra), sharex=True)
     for ax in axes[-1]:
         _axis(ax, table[parameter])
     x = _axis(axes[1, 0], table[parameter])
@@ -77,7 +81,7 @@ def response_curves(runs: pd.DataFrame | str | Path, parameter: str, path: str |
         ax.plot(x, table[f"{prefix}_median"], "o-", color=US_COLOR, label="median")
         ax.set_ylabel(label)
         ax.set_title(title)
-    for ax, (prefix, label, title) in zip(axes[2] if package else [], package, strict=False):
+    for ax, (prefix, label, title) in zip(axes[2:].ravel(), package, strict=False):
         ax.fill_between(x, table[f"{prefix}_p10"], table[f"{prefix}_p90"], color=US_COLOR,
                         alpha=0.18, lw=0)
         ax.plot(x, table[f"{prefix}_median"], "o-", color=US_COLOR)
@@ -88,10 +92,10 @@ def response_curves(runs: pd.DataFrame | str | Path, parameter: str, path: str |
             twin.plot(x, 100 * table["cap_binds_share"], "s--", color=NEUTRAL, ms=4, lw=1)
             twin.set_ylim(-3, 103)
             twin.set_ylabel("caps that bind (%, dashed)", color=NEUTRAL)
-    if package and len(package) == 1:
-        axes[2, 1].set_visible(False)
-        axes[1, 1].tick_params(labelbottom=True)
-        axes[1, 1].set_xlabel(parameter)
+    if len(package) % 2:  # an odd number of package panels: the last row's right one empty
+        axes[-1, 1].set_visible(False)
+        axes[-2, 1].tick_params(labelbottom=True)
+        axes[-2, 1].set_xlabel(parameter)
     axes[1, 0].axhline(0, color=GAP_COLOR, lw=2, zorder=0)
     axes[0, 1].legend()
     for ax in axes[-1]:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .. import events as events_lib
 from ..events import Furlough, LeaderChange, Record, Shock, Walkout
-from ..formatting import package_text
+from ..formatting import negotiated_items, package_text
 from ..outcome import Outcome
 from ..scenario import Scenario
 from . import two_level
@@ -408,22 +408,26 @@ def _events(ax: Any, events: list[DanceEvent], scenario: Scenario,
 
 def package_changes(trace: pd.DataFrame, side: str, scenario: Scenario
                     ) -> list[tuple[int, str]]:
-    """(month, label) where a side's offered package first shows and where its term or
-    escalator differs from its previous offer: '5y', 'cap 5.5%', '6y, cap 1%' (only the
-    negotiated issues)."""
+    """(month, label) where a side's offered package first shows and where its term,
+    escalator or a side item's share differs from its previous offer: '5y', 'cap 5.5%',
+    '6y, cap 1%', 'cap 1%, 20% in kind' (only the negotiated issues)."""
     space = scenario.package
     show_term, show_pct = space.term_max > space.term_min, space.pct_high > space.pct_low
     offers = trace[f"{side}_offer"].to_numpy(dtype=float)
     terms = trace[f"{side}_offer_term"].to_numpy(dtype=float)
     pcts = trace[f"{side}_offer_escalator_pct"].to_numpy(dtype=float)
+    items = [(item.name, trace[f"{side}_offer_{item.name}_pct"].to_numpy(dtype=float))
+             for item in space.items if item.negotiated]
     out: list[tuple[int, str]] = []
-    last: tuple[float, float] | None = None
+    last: tuple[float, ...] | None = None
     for month in np.flatnonzero(np.isfinite(offers)):
-        now = (terms[month] if show_term else 0.0, pcts[month] if show_pct else 0.0)
+        shares = [(name, float(levels[month])) for name, levels in items]
+        now = (terms[month] if show_term else 0.0, pcts[month] if show_pct else 0.0,
+               *(share for _, share in shares))
         if now != last:
             out.append((int(month), package_text(
                 space.escalator if show_pct else None, now[0] if show_term else None,
-                now[1] if show_pct else None, compact=True)))
+                now[1] if show_pct else None, compact=True, items=shares)))
         last = now
     return out
 
@@ -494,7 +498,8 @@ def _agreement(ax: Any, month: int, amount: float, out: dict[str, Any] | None,
     package = ""
     if scenario.package.negotiated and out is not None and out.get("term_years") is not None:
         package = "\n" + package_text(out.get("escalator"), out["term_years"],
-                                       out.get("escalator_pct"), long=True)
+                                       out.get("escalator_pct"), long=True,
+                                       items=negotiated_items(scenario.package, out))
     note = ax.annotate(f"DEAL {label}\n{amount:,.1f} bn won (\\${usd:,.0f}M), {pct:+.1f}%"
                        + package,
                        xy=(month, amount), xytext=(-30, -30), textcoords="offset points",

@@ -37,7 +37,7 @@ import solara  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
-from ..formatting import package_text  # noqa: E402
+from ..formatting import negotiated_items, package_text  # noqa: E402
 from ..model import SMAModel  # noqa: E402
 from ..scenario import Scenario, load_scenario  # noqa: E402
 from ..tactics import OFFERING  # noqa: E402
@@ -203,21 +203,25 @@ def OutcomePanel(model: SMAModel) -> None:
 
 def _package_rows(sc: Scenario, model: SMAModel, out: Any) -> list[tuple[str, str]]:
     """The packages on the table and, once agreed, the agreement's package and payments
-    (only when the scenario negotiates term or escalator)."""
-    if not sc.package.negotiated:
+    (only when the scenario negotiates term, escalator or a side item; a side item's share
+    when it is negotiated)."""
+    space = sc.package
+    if not space.negotiated:
         return []
-    rule = sc.package.escalator
+    rule = space.escalator
     rows = []
     if model.month_index:
         trace = model.trace().iloc[-1]
-        offers = [f"{side.upper()} " + package_text(rule, trace[f"{side}_offer_term"],
-                                                    trace[f"{side}_offer_escalator_pct"])
+        offers = [f"{side.upper()} " + package_text(
+                      rule, trace[f"{side}_offer_term"], trace[f"{side}_offer_escalator_pct"],
+                      items=negotiated_items(space, trace, f"{side}_offer_"))
                   for side in ("us", "rok") if math.isfinite(trace[f"{side}_offer_term"])]
         rows.append(("packages on the table", " / ".join(offers) or "-"))
     if out.agreed:
         paid = out.payments_krw_bn or ()
-        rows.append(("agreed package", package_text(rule, out.term_years, out.escalator_pct,
-                                                    long=True)))
+        rows.append(("agreed package", package_text(
+            rule, out.term_years, out.escalator_pct, long=True,
+            items=negotiated_items(space, out.to_dict()))))
         rows.append(("payments", f"{out.total_krw_bn:,.1f} bn won in all: "
                      + ", ".join(f"{x:,.1f}" for x in paid)))
     return rows

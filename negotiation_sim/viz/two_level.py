@@ -137,13 +137,16 @@ def draw_calendar(axes: list[Any], marks: list[ElectionMark]) -> dict[str, Any]:
 
 
 def deal_package(record: events_lib.Record, scenario: Scenario) -> str:
-    """A deal record's term and escalator in words ('6 years, budget-linked capped at
-    6%'), '' when the scenario does not negotiate them (the record has no term)."""
+    """A deal record's term, escalator and negotiated side items in words ('6 years,
+    budget-linked capped at 6%', '..., 20% in kind, 40% wages'), '' when the scenario
+    does not negotiate them (the record has no term)."""
     fields = record.fields
     if "term_years" not in fields:
         return ""
+    items = [(item.name, fields[f"{item.name}_pct"]) for item in scenario.package.items
+             if item.negotiated and f"{item.name}_pct" in fields]
     return package_text(scenario.package.escalator, fields["term_years"],
-                        fields.get("escalator_pct"), long=True)
+                        fields.get("escalator_pct"), long=True, items=items)
 
 
 def episodes(events: list[DanceEvent], scenario: Scenario) -> list[Episode]:
