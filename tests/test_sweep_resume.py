@@ -21,15 +21,15 @@ from .conftest import CONFIGS
 CONFIG = f"""[sweep]
 name = "killed"
 scenario = "{CONFIGS / 'sma11.toml'}"
-replications = 50
+replications = 10
 seed = 11
-chunk_size = 50
+chunk_size = 10
 
 [sweep.parameters]
 "us.opening" = [4025.0, 4600.0, 5175.0, 5750.0]
 "rok.bottom_line" = {{ low = 1150.0, high = 1250.0, step = 25.0 }}
 "us.tactic.beta" = [0.2, 0.5]
-"""  # 40 points x 50 = 2000 runs in 40 chunks: about a second with 2 workers (Mesa engine)
+"""  # 40 points x 10 = 400 runs in 40 chunks: the stop lands among 40 parts (Mesa engine)
 
 
 # The CLI as a user's shell starts it, with Ctrl-C enabled. A shell's background job
@@ -112,7 +112,7 @@ def test_stopped_mid_sweep_then_resumed_equals_uninterrupted(killed_config, tmp_
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and len(manifest["sessions"]) == 2
     assert manifest["sessions"][1]["chunks_before"] == len(done)
-    assert manifest["sessions"][1]["runs_run"] == 2000 - 50 * len(done)
+    assert manifest["sessions"][1]["runs_run"] == 400 - 10 * len(done)
 
 
 WORKERS_THEN_WAIT = """
