@@ -129,6 +129,13 @@ class PackageSpace:
         return (1 + (self.term_max > self.term_min) + (self.pct_high > self.pct_low)
                 + sum(item.negotiated for item in self.items))
 
+    @functools.cached_property
+    def free(self) -> tuple[bool, ...]:
+        """Which of a package's five entries (amount, term, escalator number, in_kind,
+        wage_share) are negotiated; the others always hold the stated values."""
+        return (True, self.term_max > self.term_min, self.pct_high > self.pct_low,
+                *(item.negotiated for item in self.items))
+
     @property
     def items_negotiated(self) -> bool:
         """Some side item is negotiated."""

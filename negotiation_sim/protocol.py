@@ -82,18 +82,18 @@ def exchange(sc: Any, us: Any, rok: Any, views: tuple[NegotiationView, Negotiati
         us.observe(x_us, x_rok, where)
         rok.observe(x_rok, x_us, where)
         return Exchange(deal, stated(sc, amount), stated(sc, x_us), stated(sc, x_rok))
-    p_us, p_rok = us.package_for(x_us, view_us, where), rok.package_for(x_rok, view_rok, where)
-    if one_run:
-        p_us, p_rok = tuple(map(float, p_us)), tuple(map(float, p_rok))
+    *p_us, own_us = us.package_for(x_us, view_us, where)
+    *p_rok, own_rok = rok.package_for(x_rok, view_rok, where)
+    p_us, p_rok = tuple(p_us), tuple(p_rok)
     seen_us, seen_rok = us.worth(p_rok), rok.worth(p_us)
-    own_us, own_rok = us.worth(p_us), rok.worth(p_rok)
     us_ok = _answer(us.acceptance.accepts(view_us, seen_us, own_us), one_run)
     rok_ok = _answer(rok.acceptance.accepts(view_rok, seen_rok, own_rok), one_run)
     crossed = _answer(at_least_as_good(us.sign, seen_us, own_us)
                       & at_least_as_good(rok.sign, seen_rok, own_rok), one_run)
     if sc.protocol == "alternating":  # whose package, once for all issues
         deal, takes_rok = rules.alternating_choice(us_proposes, us_ok, rok_ok)
-        agreed = [rules.agreed(deal, takes_rok, a, b) for a, b in zip(p_us, p_rok, strict=True)]
+        agreed = [rules.agreed(deal, takes_rok, a, b) if free else a  # fixed: as stated
+                  for free, a, b in zip(sc.package.free, p_us, p_rok, strict=True)]
     else:  # a split settles each issue at its midpoint
         agreed = []
         for mine, theirs in zip(p_us, p_rok, strict=True):

@@ -201,16 +201,16 @@ class NegotiatorState:
                                     self.renewal_pct)
 
     def package_for(self, offer: Any, view: NegotiationView, where: Any = ALL
-                    ) -> tuple[Any, Any, Any]:
-        """The package this round's tactic amount stands for: its target utility, and the
-        package with that utility the side's ``package_choice`` picks (``where``: ALL or a
-        mask of the runs that table one; NaN in the others)."""
-        target = packaged.target_for(offer, view.opening, view.bottom_line)
+                    ) -> tuple[Any, ...]:
+        """The package this round's tactic amount stands for (its target utility: the
+        share of the way from bottom line to opening it keeps), as the side's
+        ``package_choice`` picks it, followed by its worth to the side (``where``: ALL or
+        a mask of the runs that table one; NaN in the others)."""
         return packaged.choose(self.space, self.valuation(), self.preferences(view),
-                               self.package_choice, target,
+                               self.package_choice, offer,
                                tuple(getattr(self, name) for name in OWN_PACKAGE),
                                tuple(getattr(self, name) for name in OPP_PACKAGE),
-                               None if where is ALL else where)
+                               None if where is ALL else where, offered=True)
 
     def valuation(self, where: Any = ALL) -> packages.Valuation:
         """This side's weights over the package grid at its expected renewal (cached:

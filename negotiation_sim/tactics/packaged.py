@@ -3,7 +3,7 @@
 A negotiator's single-issue tactic (time- or behaviour-dependent, Faratin, Sierra &
 Jennings 1998) gives this round's amount; with packages that amount stands for a target
 utility, its share of the way from the bottom line (0) to the opening (1)
-(``target_for``). Which package with that utility is tabled is chosen either
+(``choose`` with ``offered``). Which package with that utility is tabled is chosen either
 
 * ``proportional_package``: every issue moves the same share of the way from the side's
   ideal package to its bottom-line package (term and escalator to the nearest grid
@@ -47,22 +47,12 @@ def target_utility(t: Any, deadline: Any, beta: Any, k: Any = 0.0) -> Any:
     return 1.0 - polynomial_fraction(t, deadline, beta, k)
 
 
-def target_for(offer: Any, opening: Any, bottom_line: Any) -> Any:
-    """The target utility a single-issue tactic's amount stands for: the share of the way
-    from the bottom line (0) to the opening (1) it keeps (1 where the two coincide)."""
-    span = opening - bottom_line
-    if not isinstance(span, np.ndarray) and not isinstance(offer, np.ndarray):
-        return 1.0 if span == 0 else min(1.0, max(0.0, (offer - bottom_line) / span))
-    safe = np.where(span == 0, 1.0, span)
-    return np.where(span == 0, 1.0, np.clip((offer - bottom_line) / safe, 0.0, 1.0))
-
-
 def proportional_package(space: PackageSpace, pref: Preferences, fraction: Any) -> Package:
     """Concede on every issue in proportion: each moves ``fraction`` of its way from the
     ideal package to the bottom-line package (term, escalator and side items to the
     nearest grid value)."""
     return choose(space, valuation(space, pref.sign, pref.renewal_pct), pref, "proportional",
-                  1.0 - np.asarray(fraction, dtype=np.float64), (), ())
+                  1.0 - np.asarray(fraction, dtype=np.float64), (), ())[:ISSUES]
 
 
 def tradeoff_package(space: PackageSpace, pref: Preferences, target: Any, own: Package,
@@ -74,23 +64,27 @@ def tradeoff_package(space: PackageSpace, pref: Preferences, target: Any, own: P
     side's range (between its bottom line and opening). Packages are (amount, term,
     escalator number, in_kind, wage_share); shorter ones are NaN for the rest."""
     return choose(space, valuation(space, pref.sign, pref.renewal_pct), pref, "tradeoff",
-                  target, own, opponent)
+                  target, own, opponent)[:ISSUES]
 
 
 ISSUES = 5  # amount, term, escalator number, in_kind, wage_share
 
 
 def choose(space: PackageSpace, val: Valuation, pref: Preferences, choice: str, target: Any,
-           own: Package, opponent: Package, where: Any = None) -> Package:
+           own: Package, opponent: Package, where: Any = None, offered: bool = False
+           ) -> tuple[Any, ...]:
     """The package a side tables at utility ``target``, by ``choice`` (``"proportional"``
     or ``"tradeoff"``), from its valuation ``val`` and its own and the opponent's last
-    packages. One run (numbers in, numbers out) or a batch (arrays over runs; ``where``:
-    a mask of the runs that table one, NaN in the others)."""
+    packages, followed by its worth to the side (``packages.worth``). ``offered``:
+    ``target`` is the tactic's amount, standing for their share of the way
+    from bottom line to opening (clipped to [0, 1]; 1 where the two coincide). One
+    run (numbers in, numbers out) or a batch (arrays over runs; ``where``: a mask of the
+    runs that table one, NaN in the others)."""
     own, opponent = _padded(own), _padded(opponent)
     shape, flat = run_columns((target, pref.ideal, pref.bottom, *own, *opponent))
     active = _EVERY if where is None or np.ndim(where) == 0 else where.reshape(-1)
     chosen = _choose_kernel()(
-        *val.columns, float(pref.sign), choice == "tradeoff", space.term_min,
+        *val.columns, float(pref.sign), choice == "tradeoff", offered, space.term_min,
         space.term_max - space.term_min, *space.compiled_grids, space.compiled_spans,
         space.compiled_stated, active, *flat)
     if shape == ():
@@ -124,14 +118,38 @@ def _choose_kernel() -> Any:
       scaled by their ranges (``spans``: 1 / range, 0 when not negotiated), wins; none
       counts: the proportional package.
 
-    Runs outside ``active`` (when it is not empty) are skipped and get NaN.
+    It returns the package and its worth to the side (``amount * weight / w_ref``, as
+    ``packages.worth_on_grid``). With ``offered``, ``target`` holds the tactic's amounts
+    and the target utility is their share of the way from bottom line to opening.
+    Runs outside ``active`` (when it is not empty) are skipped and get
+    NaN.
     """
     import numba
 
     position = grid_position()
 
+    @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+    def scaled2(value, ref, per_unit):
+        """An issue's part of the distance: its scaled difference squared (0 when the
+        issue is not negotiated: an uncapped linked rule's inf stays out)."""
+        if per_unit > 0.0:
+            z = (value - ref) * per_unit
+            return z * z
+        return 0.0
+
+    @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+    def candidate(wanted, weight, lo, hi, ref_a, per_bn, y2, z2, u2, v2):
+        """A neighbour's amount (the target value at its weight) and its distance to the
+        reference package (inf when the amount is outside the side's range); the issues'
+        parts are added in order, so the 2- and 4-issue loops give the same numbers."""
+        a = wanted / weight
+        if a < lo or a > hi:
+            return a, np.inf
+        x = (a - ref_a) * per_bn
+        return a, x * x + y2 + z2 + u2 + v2
+
     @numba.njit(cache=True, nogil=True, error_model="numpy")
-    def kernel(table, w_ref, w_best, best, sign, tradeoff, term_min, term_span, pcts,
+    def kernel(table, w_ref, w_best, best, sign, tradeoff, offered, term_min, term_span, pcts,
                levels_1, levels_2, steps, spans, stated, active, target, ideal, bottom,
                own_amount, own_term, own_pct, own_1, own_2, opp_amount, opp_term, opp_pct,
                opp_1, opp_2):
@@ -144,69 +162,83 @@ def _choose_kernel() -> Any:
         pct = np.full(n, np.nan)
         out_1 = np.full(n, np.nan)
         out_2 = np.full(n, np.nan)
+        worth = np.full(n, np.nan)
         per_year, per_point, per_1, per_2 = spans[0], spans[1], spans[2], spans[3]
         ref_term, ref_k, ref_i, ref_j = stated[0], stated[1], stated[2], stated[3]
         for r in range(n):
             if not (every or active[r]):
                 continue
             c = r if per_run else 0
-            fraction = 1.0 - target[r]
+            tg = target[r]
+            if offered:  # the tactic's amount: its share of the way from bottom to opening
+                span = ideal[r] - bottom[r]
+                if span == 0.0:
+                    tg = 1.0
+                else:
+                    x = (tg - bottom[r]) / span
+                    tg = 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+            fraction = 1.0 - tg
             t0 = term_min + best[c, 0]
             k0, i0, j0 = best[c, 1], best[c, 2], best[c, 3]
             p_amount = ideal[r] + fraction * (bottom[r] - ideal[r])
             p_term = np.floor(t0 + fraction * (ref_term - t0) + 0.5)
-            p_pct = pcts[int(np.floor(k0 + fraction * (ref_k - k0) + 0.5))]
-            p_1 = levels_1[int(np.floor(i0 + fraction * (ref_i - i0) + 0.5))]
-            p_2 = levels_2[int(np.floor(j0 + fraction * (ref_j - j0) + 0.5))]
+            kp = int(np.floor(k0 + fraction * (ref_k - k0) + 0.5))
+            ip = int(np.floor(i0 + fraction * (ref_i - i0) + 0.5))
+            jp = int(np.floor(j0 + fraction * (ref_j - j0) + 0.5))
+            p_pct, p_1, p_2 = pcts[kp], levels_1[ip], levels_2[jp]
             amount[r], term[r], pct[r], out_1[r], out_2[r] = p_amount, p_term, p_pct, p_1, p_2
-            if not tradeoff:
-                continue
-            low = sign * bottom[r] * w_ref[c]
-            high = sign * ideal[r] * w_best[c]
-            wanted = low + target[r] * (high - low)
-            t_start = int((t0 if np.isnan(own_term[r]) else own_term[r]) - term_min)
-            k_start = k0 if np.isnan(own_pct[r]) else position(own_pct[r], pcts, steps[0])
-            i_start = i0 if np.isnan(own_1[r]) else position(own_1[r], levels_1, steps[1])
-            j_start = j0 if np.isnan(own_2[r]) else position(own_2[r], levels_2, steps[2])
-            if np.isnan(opp_amount[r]):
-                ref_a, ref_t, ref_p = p_amount, p_term, p_pct
-            else:
-                ref_a, ref_t, ref_p = opp_amount[r], opp_term[r], opp_pct[r]
-            ref_1 = p_1 if np.isnan(opp_1[r]) else opp_1[r]
-            ref_2 = p_2 if np.isnan(opp_2[r]) else opp_2[r]
-            span = abs(ideal[r] - bottom[r])
-            per_bn = 1.0 / span if span > 0.0 else 1.0
-            hi = max(ideal[r], bottom[r])
-            lo = min(ideal[r], bottom[r]) - 1e-9 * hi
-            hi = hi + 1e-9 * hi
-            best_d = np.inf
-            for t in range(max(t_start - 1, 0), min(t_start + 1, term_span) + 1):
-                y = (t + term_min - ref_t) * per_year
-                for k in range(max(k_start - 1, 0), min(k_start + 1, n_pcts - 1) + 1):
-                    for i in range(max(i_start - 1, 0), min(i_start + 1, n_1 - 1) + 1):
-                        for j in range(max(j_start - 1, 0), min(j_start + 1, n_2 - 1) + 1):
-                            cell = ((t * n_pcts + k) * n_1 + i) * n_2 + j
-                            a = wanted / (sign * table[cell, c])
-                            if a < lo or a > hi:
-                                continue
-                            x = (a - ref_a) * per_bn
-                            d = x * x + y * y
-                            if per_point > 0.0:  # (an uncapped linked rule's inf stays out)
-                                z = (pcts[k] - ref_p) * per_point
-                                d = d + z * z
-                            if per_1 > 0.0:
-                                u = (levels_1[i] - ref_1) * per_1
-                                d = d + u * u
-                            if per_2 > 0.0:
-                                v = (levels_2[j] - ref_2) * per_2
-                                d = d + v * v
+            chosen = ((int(p_term - term_min) * n_pcts + kp) * n_1 + ip) * n_2 + jp
+            if tradeoff:
+                low = sign * bottom[r] * w_ref[c]
+                high = sign * ideal[r] * w_best[c]
+                wanted = low + tg * (high - low)
+                t_start = int((t0 if np.isnan(own_term[r]) else own_term[r]) - term_min)
+                k_start = k0 if np.isnan(own_pct[r]) else position(own_pct[r], pcts, steps[0])
+                i_start = i0 if np.isnan(own_1[r]) else position(own_1[r], levels_1, steps[1])
+                j_start = j0 if np.isnan(own_2[r]) else position(own_2[r], levels_2, steps[2])
+                if np.isnan(opp_amount[r]):
+                    ref_a, ref_t, ref_p = p_amount, p_term, p_pct
+                else:
+                    ref_a, ref_t, ref_p = opp_amount[r], opp_term[r], opp_pct[r]
+                ref_1 = p_1 if np.isnan(opp_1[r]) else opp_1[r]
+                ref_2 = p_2 if np.isnan(opp_2[r]) else opp_2[r]
+                span = abs(ideal[r] - bottom[r])
+                per_bn = 1.0 / span if span > 0.0 else 1.0
+                hi = max(ideal[r], bottom[r])
+                lo = min(ideal[r], bottom[r]) - 1e-9 * hi
+                hi = hi + 1e-9 * hi
+                best_d = np.inf
+                t_lo, t_hi = max(t_start - 1, 0), min(t_start + 1, term_span)
+                k_lo, k_hi = max(k_start - 1, 0), min(k_start + 1, n_pcts - 1)
+                if n_1 == 1 and n_2 == 1:  # no side item: the term-escalator grid only
+                    for t in range(t_lo, t_hi + 1):
+                        y = (t + term_min - ref_t) * per_year
+                        for k in range(k_lo, k_hi + 1):
+                            cell = t * n_pcts + k
+                            a, d = candidate(wanted, sign * table[cell, c], lo, hi, ref_a,
+                                             per_bn, y * y, scaled2(pcts[k], ref_p, per_point),
+                                             0.0, 0.0)
                             if d < best_d:
-                                best_d = d
-                                amount[r] = a
-                                term[r] = t + term_min
-                                pct[r] = pcts[k]
-                                out_1[r] = levels_1[i]
-                                out_2[r] = levels_2[j]
-        return amount, term, pct, out_1, out_2
+                                best_d, chosen = d, cell
+                                amount[r], term[r], pct[r] = a, t + term_min, pcts[k]
+                else:
+                    for t in range(t_lo, t_hi + 1):
+                        y = (t + term_min - ref_t) * per_year
+                        for k in range(k_lo, k_hi + 1):
+                            z2 = scaled2(pcts[k], ref_p, per_point)
+                            for i in range(max(i_start - 1, 0), min(i_start + 1, n_1 - 1) + 1):
+                                u2 = scaled2(levels_1[i], ref_1, per_1)
+                                for j in range(max(j_start - 1, 0),
+                                               min(j_start + 1, n_2 - 1) + 1):
+                                    cell = ((t * n_pcts + k) * n_1 + i) * n_2 + j
+                                    a, d = candidate(wanted, sign * table[cell, c], lo, hi,
+                                                     ref_a, per_bn, y * y, z2, u2,
+                                                     scaled2(levels_2[j], ref_2, per_2))
+                                    if d < best_d:
+                                        best_d, chosen = d, cell
+                                        amount[r], term[r], pct[r] = a, t + term_min, pcts[k]
+                                        out_1[r], out_2[r] = levels_1[i], levels_2[j]
+            worth[r] = amount[r] * (table[chosen, c] / w_ref[c])  # as packages.worth_on_grid
+        return amount, term, pct, out_1, out_2, worth
 
     return kernel
