@@ -498,12 +498,29 @@ def run_columns(values: tuple[Any, ...]) -> tuple[tuple[int, ...], list[np.ndarr
     shape, and each as a flat contiguous float64 array of that many runs."""
     if all(isinstance(v, float | int) for v in values):  # one run (the Mesa model)
         return (), [np.array((v,)) for v in values]
+    shape = _same_runs(values)  # the array engine: usually every value is one already
+    if shape is not None:
+        return shape, list(values)
     shape = np.broadcast_shapes(*(np.shape(v) for v in values))
     return shape, [v if (type(v) is np.ndarray and v.dtype == np.float64 and v.shape == shape
                          and v.ndim == 1 and v.flags.c_contiguous)
                    else np.ascontiguousarray(np.broadcast_to(
                        np.asarray(v, dtype=np.float64), shape).reshape(-1))
                    for v in values]
+
+
+def _same_runs(values: tuple[Any, ...]) -> tuple[int] | None:
+    """``(runs,)`` when every value already is a flat contiguous float64 array of the same
+    length (nothing to convert), else None."""
+    first = values[0]
+    if type(first) is not np.ndarray or first.ndim != 1:
+        return None
+    shape = first.shape
+    for v in values:
+        if not (type(v) is np.ndarray and v.shape == shape and v.dtype == np.float64
+                and v.flags.c_contiguous):
+            return None
+    return shape
 
 
 @functools.cache
