@@ -328,8 +328,10 @@ class Valuation:
     @functools.cached_property
     def columns(self) -> tuple[np.ndarray, ...]:
         """What the compiled loops read: the table as ``(cells, columns)`` (cells in C
-        order of term, escalator and item positions; one column, or one per run), and
-        ``w_ref``, ``w_best`` and the best positions (``(columns, 4)``) per column."""
+        order of term, escalator and item positions; one column, or one per run);
+        ``w_ref``, ``w_best`` and the best positions (``(columns, 4)``) per column; and
+        the table divided by ``w_ref`` (what a KRW bn of first-year amount is worth at each
+        grid package: ``worth = amount * that``), divided once here."""
         cells = int(np.prod(self.table.shape[:4]))
         table = np.ascontiguousarray(self.table.reshape(cells, -1))
         n = table.shape[1]
@@ -338,7 +340,9 @@ class Valuation:
             return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=dtype), (n,)))
 
         best = np.ascontiguousarray(np.stack([column(b, np.int64) for b in self.best], axis=1))
-        return (table, column(self.w_ref, np.float64), column(self.w_best, np.float64), best)
+        w_ref = column(self.w_ref, np.float64)
+        return (table, w_ref, column(self.w_best, np.float64), best,
+                np.ascontiguousarray(table / w_ref))
 
 
 def _valuation(space: PackageSpace, sign: float, renewal_pct: Any) -> Valuation:
@@ -481,8 +485,7 @@ def worth_on_grid(space: PackageSpace, val: Valuation, package: tuple[Any, ...])
     ``val``. One compiled loop over runs (``_worth_kernel``) for one run (numbers) and
     for a batch (arrays)."""
     shape, flat = run_columns(package)
-    table, w_ref = val.columns[:2]
-    out = _worth_kernel()(table, w_ref, space.term_min, space.term_max - space.term_min,
+    out = _worth_kernel()(val.columns[4], space.term_min, space.term_max - space.term_min,
                           *grid_arrays(space), *flat)
     return float(out[0]) if shape == () else out.reshape(shape)
 
@@ -533,11 +536,11 @@ def _worth_kernel() -> Any:
     position = grid_position()
 
     @numba.njit(cache=True, nogil=True, error_model="numpy")
-    def kernel(table, w_ref, term_min, term_span, pcts, levels_1, levels_2, steps, amount,
+    def kernel(per_worth, term_min, term_span, pcts, levels_1, levels_2, steps, amount,
                term, pct, item_1, item_2):
         n = amount.shape[0]
         n_pcts, n_1, n_2 = pcts.shape[0], levels_1.shape[0], levels_2.shape[0]
-        per_run = table.shape[1] > 1
+        per_run = per_worth.shape[1] > 1
         out = np.empty(n)
         for r in range(n):
             if np.isnan(term[r]) or np.isnan(pct[r]):
@@ -548,7 +551,7 @@ def _worth_kernel() -> Any:
             k = position(pct[r], pcts, steps[0])
             i = position(item_1[r], levels_1, steps[1])
             j = position(item_2[r], levels_2, steps[2])
-            out[r] = amount[r] * (table[((t * n_pcts + k) * n_1 + i) * n_2 + j, c] / w_ref[c])
+            out[r] = amount[r] * per_worth[((t * n_pcts + k) * n_1 + i) * n_2 + j, c]
         return out
 
     return kernel

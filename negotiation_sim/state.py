@@ -200,17 +200,19 @@ class NegotiatorState:
         return packages.Preferences(self.sign, view.opening, view.bottom_line,
                                     self.renewal_pct)
 
-    def package_for(self, offer: Any, view: NegotiationView, where: Any = ALL
-                    ) -> tuple[Any, ...]:
+    def package_for(self, offer: Any, view: NegotiationView, judge: NegotiatorState,
+                    where: Any = ALL) -> tuple[Any, ...]:
         """The package this round's tactic amount stands for (its target utility: the
         share of the way from bottom line to opening it keeps), as the side's
-        ``package_choice`` picks it, followed by its worth to the side (``where``: ALL or
-        a mask of the runs that table one; NaN in the others)."""
+        ``package_choice`` picks it, followed by its worth to this side and to ``judge``
+        (the other side) (``where``: ALL or a mask of the runs that table one; NaN in the
+        others)."""
         return packaged.choose(self.space, self.valuation(), self.preferences(view),
                                self.package_choice, offer,
                                tuple(getattr(self, name) for name in OWN_PACKAGE),
                                tuple(getattr(self, name) for name in OPP_PACKAGE),
-                               None if where is ALL else where, offered=True)
+                               None if where is ALL else where, offered=True,
+                               judge=judge.valuation())
 
     def valuation(self, where: Any = ALL) -> packages.Valuation:
         """This side's weights over the package grid at its expected renewal (cached:

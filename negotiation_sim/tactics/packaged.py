@@ -71,11 +71,12 @@ ISSUES = 5  # amount, term, escalator number, in_kind, wage_share
 
 
 def choose(space: PackageSpace, val: Valuation, pref: Preferences, choice: str, target: Any,
-           own: Package, opponent: Package, where: Any = None, offered: bool = False
-           ) -> tuple[Any, ...]:
+           own: Package, opponent: Package, where: Any = None, offered: bool = False,
+           judge: Valuation | None = None) -> tuple[Any, ...]:
     """The package a side tables at utility ``target``, by ``choice`` (``"proportional"``
     or ``"tradeoff"``), from its valuation ``val`` and its own and the opponent's last
-    packages, followed by its worth to the side (``packages.worth``). ``offered``:
+    packages, followed by its worth to the side (``packages.worth``) and to the other
+    side (of valuation ``judge``; to this side again when None). ``offered``:
     ``target`` is the tactic's amount, standing for their share of the way
     from bottom line to opening (clipped to [0, 1]; 1 where the two coincide). One
     run (numbers in, numbers out) or a batch (arrays over runs; ``where``: a mask of the
@@ -84,7 +85,8 @@ def choose(space: PackageSpace, val: Valuation, pref: Preferences, choice: str, 
     shape, flat = run_columns((target, pref.ideal, pref.bottom, *own, *opponent))
     active = _EVERY if where is None or np.ndim(where) == 0 else where.reshape(-1)
     chosen = _choose_kernel()(
-        *val.columns, float(pref.sign), choice == "tradeoff", offered, space.term_min,
+        *val.columns, (val if judge is None else judge).columns[4], float(pref.sign),
+        choice == "tradeoff", offered, space.term_min,
         space.term_max - space.term_min, *space.compiled_grids, space.compiled_spans,
         space.compiled_stated, active, *flat)
     if shape == ():
@@ -149,10 +151,10 @@ def _choose_kernel() -> Any:
         return a, x * x + y2 + z2 + u2 + v2
 
     @numba.njit(cache=True, nogil=True, error_model="numpy")
-    def kernel(table, w_ref, w_best, best, sign, tradeoff, offered, term_min, term_span, pcts,
-               levels_1, levels_2, steps, spans, stated, active, target, ideal, bottom,
-               own_amount, own_term, own_pct, own_1, own_2, opp_amount, opp_term, opp_pct,
-               opp_1, opp_2):
+    def kernel(table, w_ref, w_best, best, per_worth, judge_worth, sign, tradeoff, offered,
+               term_min, term_span, pcts, levels_1, levels_2, steps, spans, stated, active,
+               target, ideal, bottom, own_amount, own_term, own_pct, own_1, own_2,
+               opp_amount, opp_term, opp_pct, opp_1, opp_2):
         n = target.shape[0]
         n_pcts, n_1, n_2 = pcts.shape[0], levels_1.shape[0], levels_2.shape[0]
         per_run = table.shape[1] > 1
@@ -163,6 +165,8 @@ def _choose_kernel() -> Any:
         out_1 = np.full(n, np.nan)
         out_2 = np.full(n, np.nan)
         worth = np.full(n, np.nan)
+        judged = np.full(n, np.nan)
+        judge_per_run = judge_worth.shape[1] > 1
         per_year, per_point, per_1, per_2 = spans[0], spans[1], spans[2], spans[3]
         ref_term, ref_k, ref_i, ref_j = stated[0], stated[1], stated[2], stated[3]
         for r in range(n):
@@ -238,7 +242,8 @@ def _choose_kernel() -> Any:
                                         best_d, chosen = d, cell
                                         amount[r], term[r], pct[r] = a, t + term_min, pcts[k]
                                         out_1[r], out_2[r] = levels_1[i], levels_2[j]
-            worth[r] = amount[r] * (table[chosen, c] / w_ref[c])  # as packages.worth_on_grid
-        return amount, term, pct, out_1, out_2, worth
+            worth[r] = amount[r] * per_worth[chosen, c]  # as packages.worth_on_grid
+            judged[r] = amount[r] * judge_worth[chosen, r if judge_per_run else 0]
+        return amount, term, pct, out_1, out_2, worth, judged
 
     return kernel
