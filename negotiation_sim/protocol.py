@@ -3,11 +3,12 @@
 The negotiators have tabled this round's offers (their tactics' amounts); the mechanism
 asks each whether it takes the other's offer and settles the round by the protocol
 (alternating or simultaneous offers). With a single issue an offer is an amount. When
-the scenario negotiates term or escalator (``PackageSpace.negotiated``), each amount
-stands for a target utility (its share of the way from bottom line to opening) and the
-negotiator tables a package with that utility (``state.NegotiatorState.package_for``).
-Each side compares packages by their worth to it: the first-year amount that, with the
-stated term and escalator, it values the same (``packages.worth``). A side's utility is
+the scenario negotiates term, escalator or side items (``PackageSpace.negotiated``), each
+amount stands for a target utility (its share of the way from bottom line to opening) and
+the negotiator tables a package with that utility (``state.NegotiatorState.package_for``,
+which also gives the package's worth to both sides). Each side compares packages by their
+worth to it: the first-year amount that, with the stated package, it values the same
+(``packages.worth``). A side's utility is
 increasing in that worth, its bottom line is a worth, so the single-issue acceptance
 rules and opponent memory apply to worths unchanged.
 
@@ -32,8 +33,9 @@ Package = tuple[Any, ...]  # amount (KRW bn), term (years), escalator number, in
 
 @dataclass(frozen=True)
 class Exchange:
-    """A round's result: whether a deal was struck, the package agreed (NaN where not),
-    and the packages each side tabled."""
+    """A round's result: whether a deal was struck, the package agreed (NaN where not;
+    an issue not negotiated may hold its stated value there), and the packages each side
+    tabled."""
 
     deal: Any
     agreed: Package
