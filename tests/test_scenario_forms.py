@@ -108,12 +108,14 @@ def test_keeping_the_tactic_name_still_refuses_a_bad_parameter():
      "rounds.speed: unknown key; allowed: protocol, first_mover, settlement, every_months, "
      "months, dates"),
     (("gap_cost = 0.0", "gap_cost = 0.0\nwalk = 1"),
-     "us.walk: unknown key; allowed: opening, bottom_line, gap_cost, gap_sensitivity, "
-     "foresight, renewal_pct, package_choice, in_kind_value_pct, wage_share_value_pct, "
+     "us.walk: unknown key; allowed: opening, bottom_line, bottom_line_utility, gap_cost, "
+     "gap_sensitivity, foresight, renewal_pct, package_choice, in_kind_value_pct, "
+     "wage_share_value_pct, "
      "opening_usd_m, bottom_line_usd_m, tactic, acceptance, principal"),
     (("gap_cost = 0.0", "gap_cost = 0.0\n[us.mood]\nx = 1\n[us.x]"),
-     "us.mood: unknown key; allowed: opening, bottom_line, gap_cost, gap_sensitivity, "
-     "foresight, renewal_pct, package_choice, in_kind_value_pct, wage_share_value_pct, "
+     "us.mood: unknown key; allowed: opening, bottom_line, bottom_line_utility, gap_cost, "
+     "gap_sensitivity, foresight, renewal_pct, package_choice, in_kind_value_pct, "
+     "wage_share_value_pct, "
      "opening_usd_m, bottom_line_usd_m, tactic, acceptance, principal"),
     (("deadline_months = 10 }", "deadline_months = 10, speed = 2 }"),
      "us.tactic.speed: unknown parameter of 'linear'; allowed: name, beta, k, "
