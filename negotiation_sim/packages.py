@@ -126,8 +126,7 @@ class PackageSpace:
     @property
     def issues(self) -> int:
         """How many issues are negotiated (1: the first-year amount only)."""
-        return (1 + (self.term_max > self.term_min) + (self.pct_high > self.pct_low)
-                + sum(item.negotiated for item in self.items))
+        return sum(self.free)
 
     @functools.cached_property
     def free(self) -> tuple[bool, ...]:
@@ -139,7 +138,12 @@ class PackageSpace:
     @property
     def items_negotiated(self) -> bool:
         """Some side item is negotiated."""
-        return any(item.negotiated for item in self.items)
+        return any(self.free[3:])
+
+    @property
+    def stated_items(self) -> tuple[float, float]:
+        """The side items' stated shares (what amounts in money are meant at)."""
+        return self.in_kind.stated, self.wage_share.stated
 
     @property
     def items(self) -> tuple[SideItem, SideItem]:
@@ -170,8 +174,7 @@ class PackageSpace:
         """Escalator numbers, the side items' levels, and the three grids' steps, as the
         compiled loops read them."""
         grids = (self.pcts, self.in_kind.levels, self.wage_share.levels)
-        steps = [float((g[-1] - g[0]) / (len(g) - 1)) if len(g) > 1 else 1.0 for g in grids]
-        return (*grids, np.array(steps))
+        return (*grids, np.array([grid_step(g) for g in grids]))
 
     @functools.cached_property
     def compiled_spans(self) -> np.ndarray:
@@ -285,7 +288,7 @@ def weight(space: PackageSpace, term: Any, pct: Any, renewal_pct: Any) -> Any:
 def items_factor(space: PackageSpace, sign: float, items: Any = None) -> Any:
     """What the side items multiply a side's value by at these levels (one per item in
     ``SIDE_ITEMS`` order; None: the stated levels), applied item by item."""
-    levels = [item.stated for item in space.items] if items is None else items
+    levels = space.stated_items if items is None else items
     factor: Any = 1.0
     for item, level in zip(space.items, levels, strict=True):
         factor = factor * item.factor(sign, level)
@@ -389,12 +392,16 @@ def valuation(space: PackageSpace, sign: float, renewal_pct: Any) -> Valuation:
     return _valuation(space, sign, np.asarray(renewal_pct, dtype=np.float64))
 
 
+def grid_step(grid: np.ndarray) -> float:
+    """The distance between neighbouring values of an evenly spaced grid (1 for one)."""
+    return float((grid[-1] - grid[0]) / (len(grid) - 1)) if len(grid) > 1 else 1.0
+
+
 def nearest(grid: np.ndarray, x: Any) -> Any:
     """Position of the grid value nearest ``x`` (an evenly spaced grid)."""
     if len(grid) == 1:
         return np.zeros(np.shape(x), dtype=np.int64)
-    step = (grid[-1] - grid[0]) / (len(grid) - 1)
-    return np.clip(np.rint((np.asarray(x) - grid[0]) / step), 0, len(grid) - 1
+    return np.clip(np.rint((np.asarray(x) - grid[0]) / grid_step(grid)), 0, len(grid) - 1
                    ).astype(np.int64)
 
 
@@ -402,7 +409,7 @@ def grid_weight(space: PackageSpace, val: Valuation, term: Any, pct: Any,
                 items: Any = None) -> Any:
     """The weight of packages on the grid (term, escalator and side items), from the
     table."""
-    levels = [item.stated for item in space.items] if items is None else items
+    levels = space.stated_items if items is None else items
     return _at(val.table, space.term_index(term), space.pct_index(pct),
                *(nearest(item.levels, level) for item, level in zip(space.items, levels,
                                                               strict=True)))
@@ -418,8 +425,7 @@ def extreme_packages(space: PackageSpace, pref: Preferences) -> tuple[tuple[Any,
     best = val.best
     return ((pref.ideal, space.term_min + best[0], space.pcts[best[1]],
              *(item.levels[b] for item, b in zip(space.items, best[2:], strict=True))),
-            (pref.bottom, space.ref_term, space.ref_pct,
-             *(item.stated for item in space.items)))
+            (pref.bottom, space.ref_term, space.ref_pct, *space.stated_items))
 
 
 def bottom_line_for_utility(space: PackageSpace, sign: float, renewal_pct: float,
@@ -474,7 +480,7 @@ def worth(space: PackageSpace, amount: Any, term: Any, pct: Any, renewal_pct: An
     scenario's stated term, escalator and side items: the amount that, with those, has
     the same discounted value. A leader's veto threshold and a legislature's rejection
     are amounts in these terms."""
-    levels = [item.stated for item in space.items] if items is None else items
+    levels = space.stated_items if items is None else items
     return worth_on_grid(space, valuation(space, sign, renewal_pct),
                          (amount, term, pct, *levels))
 
@@ -486,14 +492,8 @@ def worth_on_grid(space: PackageSpace, val: Valuation, package: tuple[Any, ...])
     for a batch (arrays)."""
     shape, flat = run_columns(package)
     out = _worth_kernel()(val.columns[4], space.term_min, space.term_max - space.term_min,
-                          *grid_arrays(space), *flat)
+                          *space.compiled_grids, *flat)
     return float(out[0]) if shape == () else out.reshape(shape)
-
-
-def grid_arrays(space: PackageSpace) -> tuple[Any, ...]:
-    """The grids the compiled loops read: escalator numbers and the two side items'
-    levels, and their steps (``(3,)``)."""
-    return space.compiled_grids
 
 
 def run_columns(values: tuple[Any, ...]) -> tuple[tuple[int, ...], list[np.ndarray]]:
@@ -505,25 +505,20 @@ def run_columns(values: tuple[Any, ...]) -> tuple[tuple[int, ...], list[np.ndarr
     if shape is not None:
         return shape, list(values)
     shape = np.broadcast_shapes(*(np.shape(v) for v in values))
-    return shape, [v if (type(v) is np.ndarray and v.dtype == np.float64 and v.shape == shape
-                         and v.ndim == 1 and v.flags.c_contiguous)
-                   else np.ascontiguousarray(np.broadcast_to(
-                       np.asarray(v, dtype=np.float64), shape).reshape(-1))
-                   for v in values]
+    return shape, [v if _is_column(v, shape) else np.ascontiguousarray(np.broadcast_to(
+        np.asarray(v, dtype=np.float64), shape).reshape(-1)) for v in values]
 
 
-def _same_runs(values: tuple[Any, ...]) -> tuple[int] | None:
-    """``(runs,)`` when every value already is a flat contiguous float64 array of the same
-    length (nothing to convert), else None."""
-    first = values[0]
-    if type(first) is not np.ndarray or first.ndim != 1:
-        return None
-    shape = first.shape
-    for v in values:
-        if not (type(v) is np.ndarray and v.shape == shape and v.dtype == np.float64
-                and v.flags.c_contiguous):
-            return None
-    return shape
+def _is_column(v: Any, shape: tuple[int, ...]) -> bool:
+    """``v`` already is a flat contiguous float64 array of ``shape`` (nothing to convert)."""
+    return (type(v) is np.ndarray and v.shape == shape and v.ndim == 1
+            and v.dtype == np.float64 and v.flags.c_contiguous)
+
+
+def _same_runs(values: tuple[Any, ...]) -> tuple[int, ...] | None:
+    """``(runs,)`` when every value already is a column of the same length, else None."""
+    shape = np.shape(values[0])
+    return shape if all(_is_column(v, shape) for v in values) else None
 
 
 @functools.cache
@@ -533,7 +528,7 @@ def _worth_kernel() -> Any:
     where the package is NaN (no deal)."""
     import numba
 
-    position = grid_position()
+    position, cell = grid_position(), grid_cell()
 
     @numba.njit(cache=True, nogil=True, error_model="numpy")
     def kernel(per_worth, term_min, term_span, pcts, levels_1, levels_2, steps, amount,
@@ -551,7 +546,7 @@ def _worth_kernel() -> Any:
             k = position(pct[r], pcts, steps[0])
             i = position(item_1[r], levels_1, steps[1])
             j = position(item_2[r], levels_2, steps[2])
-            out[r] = amount[r] * per_worth[((t * n_pcts + k) * n_1 + i) * n_2 + j, c]
+            out[r] = amount[r] * per_worth[cell(t, k, i, j, n_pcts, n_1, n_2), c]
         return out
 
     return kernel
@@ -570,6 +565,19 @@ def grid_position() -> Any:
         return int(min(max(np.rint((x - grid[0]) / step), 0.0), grid.shape[0] - 1))
 
     return position
+
+
+@functools.cache
+def grid_cell() -> Any:
+    """A grid package's row in a valuation's ``columns`` (C order of term, escalator and
+    side-item positions), compiled by numba for the compiled loops (inlined)."""
+    import numba
+
+    @numba.njit(cache=True, nogil=True, inline="always")
+    def cell(t, k, i, j, n_pcts, n_1, n_2):
+        return ((t * n_pcts + k) * n_1 + i) * n_2 + j
+
+    return cell
 
 
 def escalator_pct_label(space: PackageSpace, pct: Any) -> Any:

@@ -27,8 +27,7 @@ from . import packages, rules
 from .state import ALL
 from .tactics import NegotiationView
 from .tactics.acceptance import at_least_as_good
-
-Package = tuple[Any, ...]  # amount (KRW bn), term (years), escalator number, in_kind, wage_share
+from .tactics.packaged import Package
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,7 @@ def on_grid(space: Any, deal: Any, term: Any, pct: Any, *items: Any) -> tuple[An
 
 def stated(sc: Any, amount: Any) -> Package:
     """A package with the scenario's stated term, escalator and side items."""
-    return (amount, sc.term_years, sc.escalator_pct,
-            *(item.stated for item in sc.package.items))
+    return (amount, sc.term_years, sc.escalator_pct, *sc.package.stated_items)
 
 
 def exchange(sc: Any, us: Any, rok: Any, views: tuple[NegotiationView, NegotiationView],

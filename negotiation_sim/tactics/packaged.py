@@ -33,6 +33,7 @@ from ..packages import (
     PackageSpace,
     Preferences,
     Valuation,
+    grid_cell,
     grid_position,
     run_columns,
     valuation,
@@ -128,7 +129,7 @@ def _choose_kernel() -> Any:
     """
     import numba
 
-    position = grid_position()
+    position, cell = grid_position(), grid_cell()
 
     @numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
     def scaled2(value, ref, per_unit):
@@ -191,7 +192,7 @@ def _choose_kernel() -> Any:
             jp = int(np.floor(j0 + fraction * (ref_j - j0) + 0.5))
             p_pct, p_1, p_2 = pcts[kp], levels_1[ip], levels_2[jp]
             amount[r], term[r], pct[r], out_1[r], out_2[r] = p_amount, p_term, p_pct, p_1, p_2
-            chosen = ((int(p_term - term_min) * n_pcts + kp) * n_1 + ip) * n_2 + jp
+            chosen = cell(int(p_term - term_min), kp, ip, jp, n_pcts, n_1, n_2)
             if tradeoff:
                 low = sign * bottom[r] * w_ref[c]
                 high = sign * ideal[r] * w_best[c]
@@ -218,12 +219,12 @@ def _choose_kernel() -> Any:
                     for t in range(t_lo, t_hi + 1):
                         y = (t + term_min - ref_t) * per_year
                         for k in range(k_lo, k_hi + 1):
-                            cell = t * n_pcts + k
-                            a, d = candidate(wanted, sign * table[cell, c], lo, hi, ref_a,
+                            here = t * n_pcts + k  # the one-level item axes
+                            a, d = candidate(wanted, sign * table[here, c], lo, hi, ref_a,
                                              per_bn, y * y, scaled2(pcts[k], ref_p, per_point),
                                              0.0, 0.0)
                             if d < best_d:
-                                best_d, chosen = d, cell
+                                best_d, chosen = d, here
                                 amount[r], term[r], pct[r] = a, t + term_min, pcts[k]
                 else:
                     for t in range(t_lo, t_hi + 1):
@@ -234,12 +235,12 @@ def _choose_kernel() -> Any:
                                 u2 = scaled2(levels_1[i], ref_1, per_1)
                                 for j in range(max(j_start - 1, 0),
                                                min(j_start + 1, n_2 - 1) + 1):
-                                    cell = ((t * n_pcts + k) * n_1 + i) * n_2 + j
-                                    a, d = candidate(wanted, sign * table[cell, c], lo, hi,
+                                    here = cell(t, k, i, j, n_pcts, n_1, n_2)
+                                    a, d = candidate(wanted, sign * table[here, c], lo, hi,
                                                      ref_a, per_bn, y * y, z2, u2,
                                                      scaled2(levels_2[j], ref_2, per_2))
                                     if d < best_d:
-                                        best_d, chosen = d, cell
+                                        best_d, chosen = d, here
                                         amount[r], term[r], pct[r] = a, t + term_min, pcts[k]
                                         out_1[r], out_2[r] = levels_1[i], levels_2[j]
             worth[r] = amount[r] * per_worth[chosen, c]  # as packages.worth_on_grid
