@@ -218,9 +218,8 @@ class NegotiatorState:
         """This side's weights over the package grid at its expected renewal (cached:
         per scenario when one number, per stored array when one per run)."""
         renewal = self.take("renewal_pct", where)
-        if not isinstance(renewal, np.ndarray) or renewal.ndim == 0:
-            return packages.valuation(self.space, self.sign, renewal)
-        if where is not ALL:  # a few runs (vetoes, rejections): not kept
+        per_run = isinstance(renewal, np.ndarray) and renewal.ndim > 0
+        if not per_run or where is not ALL:  # (a few runs: vetoes, rejections; not kept)
             return packages.valuation(self.space, self.sign, renewal)
         held = getattr(self, "_valued", None)
         if held is None or held[0] is not renewal:
