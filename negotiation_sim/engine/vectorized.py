@@ -441,8 +441,8 @@ class _Talks:
                 c.initial for c in sc.opinion.cohorts]))
         self.position = np.arange(n)  # chunk position of each run still in the arrays
         # By chunk position (never compacted): the agreed deal's initialled month (else the
-        # last month), its amount, the last approved deal's month, the ratification month.
-        self.deals = SimpleNamespace(month=np.full(n, sc.n_months - 1), amount=np.full(n, np.nan),
+        # last month), its package, the last approved deal's month, the ratification month.
+        self.deals = SimpleNamespace(month=np.full(n, sc.n_months - 1),
                                      package=np.full((n, ISSUES), np.nan),
                                      initialled=np.full(n, -1), ratified=np.full(n, -1))
 
@@ -644,7 +644,6 @@ class _Talks:
         """Deals in force in runs ``idx`` (initialled in ``initialled``, in force in ``m``)."""
         pos = self.position[idx]
         self.deals.month[pos] = initialled
-        self.deals.amount[pos] = package[0]
         for i, x in enumerate(package):
             self.deals.package[pos, i] = x
         self.deals.ratified[pos] = m
@@ -672,7 +671,8 @@ class _Talks:
         sc, out, rows = self.sc, self.out, self.rows[idx]
         pos = self.position[idx]
         end = self.deals.month[pos]
-        amount = self.deals.amount[pos]
+        deal = self.deals.package[pos]
+        amount = deal[:, 0]
         agreed = ~self.alive[idx]
         krw = self.param("scenario.krw_per_usd", sc.krw_per_usd, idx)
         in_force = self.param("agreement_in_force.amount_krw_bn", sc.amount_in_force, idx)
@@ -689,7 +689,6 @@ class _Talks:
         out["vetoes"][rows] = self.vetoes[idx]
         out["tentative_deals"][rows] = self.tentative_deals[idx]
         stated = self.param("new_agreement.term_years", sc.term_years, idx)
-        deal = self.deals.package[pos]
         term = deal[:, 1]
         negotiated = sc.package.negotiated
         out["term_years"][rows] = np.where(agreed, term, stated) if negotiated else stated
